@@ -1,0 +1,262 @@
+"""Parse a file once: text, composed YAML nodes with positions, and an offset index.
+
+Knows nothing about Azure Pipelines. Everything that can go wrong with the bytes of a file
+is handled here, once, and surfaces as :class:`DocumentError` (which becomes LL001):
+
+* size: files over ``max_bytes`` are refused from ``stat`` without being read whole;
+* encoding: UTF-8 (with or without BOM) and UTF-16 with a BOM; anything else, and text with
+  NUL bytes, is refused with the offending byte position;
+* nesting: ruamel's C composer recurses in C and crashes the interpreter on very deep input
+  (100,000 nested flow sequences segfault CPython), so input whose nesting could be deep is
+  first measured with the parser's event stream, which does not recurse;
+* alias bombs: composing shares alias targets instead of copying them, so composing is
+  cheap, but anything that walks the tree would expand them; the expanded size is computed
+  on the node DAG and refused past a budget;
+* duplicate mapping keys, which Azure Pipelines rejects ("'steps' is already defined").
+
+Nodes come from ruamel's C parser when ``ruamel.yaml.clib`` is installed and from the pure
+Python one otherwise; both give marks with ``index``/``line``/``column``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 500
+MAX_EXPANDED_NODES = 1_000_000
+
+Node = Any  # ruamel.yaml.nodes.Node; kept loose so importing this module stays cheap
+
+
+class DocumentError(Exception):
+    """The file cannot be turned into a document. ``line``/``column`` are 1-based."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = max(1, line)
+        self.column = max(1, column)
+
+
+@dataclass
+class Document:
+    path: Path  # absolute
+    display: str  # as the user named it, relative to the working directory when possible
+    text: str  # decoded, without BOM; offsets of nodes index into it
+    root: Node | None
+    bom: bool = False
+    encoding: str = "utf-8"
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self._line_starts:
+            starts = [0]
+            find = self.text.find
+            i = find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = find("\n", i + 1)
+            self._line_starts = starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return line + 1, offset - self._line_starts[line] + 1
+
+    def node_span(self, node: Node) -> tuple[int, int]:
+        return int(node.start_mark.index), int(node.end_mark.index)
+
+    def scalar_offsets(self, node: Node) -> Callable[[int], int]:
+        """Map an index into a scalar node's *value* to an offset into the file text.
+
+        The value of a block or quoted scalar differs from its source (indentation removed,
+        lines folded, escapes resolved), so the two are aligned greedily: each value
+        character is matched to the next source character equal to it, a folded line
+        break matches a source line break, and an escape sequence matches its backslash.
+        """
+        start, end = self.node_span(node)
+        value: str = node.value if isinstance(node.value, str) else ""
+        style = getattr(node, "style", None)
+        raw = self.text[start:end]
+        i = 0
+        if style in ("|", ">"):
+            nl = raw.find("\n")
+            i = nl + 1 if nl >= 0 else len(raw)
+        elif style in ("'", '"'):
+            i = 1
+        table: list[int] = []
+        n = len(raw)
+        for ch in value:
+            while i < n:
+                r = raw[i]
+                if r == ch or (ch in " \n" and r in "\r\n"):
+                    break
+                if style == '"' and r == "\\" and i + 1 < n and raw[i + 1] not in "\r\n":
+                    break
+                i += 1
+            if i >= n:
+                table.append(end)
+                continue
+            table.append(start + i)
+            if style == '"' and raw[i] == "\\" and ch != "\\":
+                i += {"x": 4, "u": 6, "U": 10}.get(raw[i + 1] if i + 1 < n else "", 2)
+            elif style == '"' and raw[i] == "\\":
+                i += 2
+            else:
+                i += 1
+        table.append(end)
+
+        def offset(k: int) -> int:
+            return table[max(0, min(k, len(table) - 1))]
+
+        return offset
+
+
+def decode(data: bytes) -> tuple[str, str, bool]:
+    """Return (text, encoding, had_bom) or raise DocumentError."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding, bom, body = "utf-8", True, data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding, bom, body = "utf-16", True, data
+    else:
+        encoding, bom, body = "utf-8", False, data
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DocumentError(
+            f"cannot decode the file as {encoding.upper()} (byte {exc.start}): "
+            "Azure Pipelines reads UTF-8, or UTF-16 with a byte-order mark"
+        ) from None
+    if encoding == "utf-16" and text.startswith("\ufeff"):
+        text = text[1:]
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise DocumentError("the file holds NUL bytes: it is binary, not YAML", 1, nul + 1)
+    return text, encoding, bom
+
+
+def _might_nest_deeply(text: str) -> bool:
+    """Cheap upper bound on nesting: block depth is bounded by line length, flow depth by
+    the number of brackets. Only when the bound is high is the event stream measured."""
+    longest = max((len(line) for line in text.splitlines()), default=0)
+    return longest + text.count("[") + text.count("{") > MAX_DEPTH
+
+
+def _check_depth(text: str, pure: bool) -> None:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+    depth = 0
+    for event in YAML(typ="safe", pure=pure).parse(text):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise DocumentError(
+                    f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1
+                )
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
+def _check_tree(doc: Document) -> None:
+    """Duplicate keys and alias-expansion size, on the node DAG, without recursion."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(doc.root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            total = 1
+            if isinstance(node, MappingNode):
+                total += sum(sizes[id(k)] + sizes[id(v)] for k, v in node.value)
+            elif isinstance(node, SequenceNode):
+                total += sum(sizes[id(v)] for v in node.value)
+            if total > MAX_EXPANDED_NODES:
+                line, col = node.start_mark.line + 1, node.start_mark.column + 1
+                raise DocumentError(
+                    f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes "
+                    "(an alias bomb?)",
+                    line,
+                    col,
+                )
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        sizes[key] = 0  # in progress; a cycle (recursive alias) counts as small
+        stack.append((node, True))
+        if isinstance(node, MappingNode):
+            seen: set[str] = set()
+            for k, v in node.value:
+                if isinstance(k.value, str) and k.tag.endswith(":str"):
+                    if k.value in seen:
+                        raise DocumentError(
+                            f"duplicate key {k.value!r}: Azure Pipelines rejects it",
+                            k.start_mark.line + 1,
+                            k.start_mark.column + 1,
+                        )
+                    seen.add(k.value)
+                stack.append((k, False))
+                stack.append((v, False))
+        elif isinstance(node, SequenceNode):
+            stack.extend((v, False) for v in node.value)
+
+
+def _parser_is_pure() -> bool:
+    try:
+        import _ruamel_yaml  # noqa: F401
+    except ImportError:
+        return True
+    return False
+
+
+def parse_text(path: Path, display: str, text: str, *, encoding: str = "utf-8",
+               bom: bool = False) -> Document:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    pure = _parser_is_pure()
+    try:
+        if _might_nest_deeply(text):
+            _check_depth(text, pure)
+        roots = [n for n in YAML(typ="safe", pure=pure).compose_all(text) if n is not None]
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(str(x) for x in (exc.context, exc.problem) if x) or "invalid YAML"
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        raise DocumentError(message, line, col) from None
+    except YAMLError as exc:
+        raise DocumentError(str(exc).strip().splitlines()[0] or "invalid YAML") from None
+    except RecursionError:
+        raise DocumentError("nesting too deep to parse") from None
+    except (ValueError, TypeError) as exc:  # odd scalars the constructor-less composer trips on
+        raise DocumentError(f"invalid YAML: {exc}") from None
+    doc = Document(path, display, text, roots[0] if roots else None, bom, encoding)
+    if doc.root is not None:
+        _check_tree(doc)
+    return doc
+
+
+def load(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Read, decode and parse ``path``; raise DocumentError for anything unusable."""
+    try:
+        size = os.stat(path).st_size
+        if size > max_bytes:
+            raise DocumentError(
+                f"file is {size:,} bytes, over the {max_bytes:,}-byte limit; not read"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"cannot read the file: {exc.strerror or exc}") from None
+    text, encoding, bom = decode(data)
+    return parse_text(path, display, text, encoding=encoding, bom=bom)

@@ -1,0 +1,222 @@
+"""The check pipeline: files -> documents -> pipeline model -> job timelines -> rules ->
+findings. One :class:`Engine` per run; documents are parsed once and shared, so a template
+included by many pipelines is read once.
+
+Where findings land (rules.md, "Clarifications"): a problem is reported once, in the file
+that holds the offending text. A problem found in a template while expanding a caller is
+dropped when the template linted on its own (with its defaults) has it too; when it exists
+only because of the values the caller passes, it is reported at the caller's
+``- template:`` reference instead. Findings are deduplicated by (file, code, line).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from layerlint.discover import iter_files, repo_root_for
+from layerlint.document import DEFAULT_MAX_BYTES, Document, DocumentError, load
+from layerlint.finding import Finding
+from layerlint.pipeline.detect import why_not_pipeline
+from layerlint.pipeline.loader import Loader
+from layerlint.repo_files import RepoFiles
+from layerlint.rules import RULES
+from layerlint.rules.base import Context, Hit
+from layerlint.severity_types import Severity
+from layerlint.timeline import Build, Timeline, build_timeline
+
+Status = Literal["linted", "skipped", "error"]
+
+
+@dataclass(frozen=True)
+class FileStatus:
+    path: str
+    status: Status
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    path: str
+    line: int
+    kind: str
+    command: str
+    cached: bool
+    cache: tuple[str, ...]
+
+
+@dataclass
+class Result:
+    findings: list[Finding] = field(default_factory=list)
+    files: list[FileStatus] = field(default_factory=list)
+    builds: list[BuildRecord] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Linted:
+    hits: list[Hit]
+    timelines: list[Timeline]
+
+
+def select_codes(select: Iterable[str] | None, ignore: Iterable[str] | None) -> set[str]:
+    """Codes enabled by ``select``/``ignore`` lists of codes, code prefixes (``LL2``) or
+    rule names; ``ALL`` selects everything."""
+    from layerlint.rules import BY_NAME
+
+    def expand(items: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        for item in items:
+            item = item.strip()
+            if not item:
+                continue
+            if item.upper() == "ALL":
+                out |= set(RULES)
+            elif item in BY_NAME:
+                out.add(BY_NAME[item])
+            else:
+                matched = {c for c in RULES if c.startswith(item.upper())}
+                if not matched:
+                    raise ValueError(f"unknown rule code or name: {item!r}")
+                out |= matched
+        return out
+
+    codes = expand(select) if select else set(RULES)
+    return codes - expand(ignore or ())
+
+
+class Engine:
+    def __init__(self, codes: set[str] | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                 cwd: Path | None = None, template_repos: dict[str, Path] | None = None,
+                 severity: dict[str, Severity] | None = None) -> None:
+        self.codes = codes if codes is not None else set(RULES)
+        self.max_bytes = max_bytes
+        self.cwd = (cwd or Path.cwd()).resolve()
+        self.template_repos = template_repos or {}
+        self.severity = severity or {}
+        self._docs: dict[Path, Document | DocumentError] = {}
+        self._linted: dict[Path, _Linted | None] = {}
+
+    # -- documents ---------------------------------------------------------------------
+    def display(self, path: Path) -> str:
+        try:
+            return os.path.relpath(path, self.cwd) if path.is_relative_to(self.cwd) else str(path)
+        except ValueError:
+            return str(path)
+
+    def document(self, path: Path) -> Document | DocumentError:
+        path = path.resolve()
+        if path not in self._docs:
+            try:
+                self._docs[path] = load(path, self.display(path), self.max_bytes)
+            except DocumentError as exc:
+                self._docs[path] = exc
+        return self._docs[path]
+
+    # -- run ---------------------------------------------------------------------------
+    def run(self, paths: Iterable[str]) -> Result:
+        result = Result()
+        seen_builds: set[tuple[str, int, str]] = set()
+        findings: dict[tuple[str, str, int], Finding] = {}
+        for path, root, explicit in iter_files(paths, self.cwd):
+            for f in self._check_file(path, root, explicit, result, seen_builds):
+                findings.setdefault((f.path, f.code, f.line), f)
+        result.findings = sorted(findings.values())
+        return result
+
+    def _check_file(self, path: Path, root: Path, explicit: bool, result: Result,
+                    seen_builds: set[tuple[str, int, str]]) -> Iterator[Finding]:
+        doc = self.document(path)
+        display = self.display(path.resolve())
+        if isinstance(doc, DocumentError):
+            result.files.append(FileStatus(display, "error", doc.message))
+            if "LL001" in self.codes:
+                yield self._finding_at("LL001", display, doc.line, doc.column, doc.line,
+                                       doc.column, doc.message)
+            return
+        reason = why_not_pipeline(doc.root)
+        if reason is not None:
+            result.files.append(FileStatus(display, "skipped", reason))
+            return
+        try:
+            linted = self._lint(doc, root)
+        except Exception as exc:  # a bug in layerlint must not hide the other files
+            result.files.append(FileStatus(display, "error", f"internal error: {exc!r}"))
+            result.internal_errors.append(f"{display}: {exc!r}")
+            return
+        result.files.append(FileStatus(display, "linted"))
+        for timeline in linted.timelines:
+            for build in timeline.builds:
+                record = self._build_record(build)
+                key = (record.path, record.line, record.command)
+                if key not in seen_builds:
+                    seen_builds.add(key)
+                    result.builds.append(record)
+        for hit in linted.hits:
+            finding = self._place(hit, doc, root)
+            if finding is not None:
+                yield finding
+
+    def _lint(self, doc: Document, root: Path) -> _Linted:
+        loader = Loader(root, self.document, self.template_repos)
+        pipeline = loader.load(doc)
+        files = RepoFiles(root, self.document)
+        timelines = [build_timeline(job, files.compose_cached) for job in pipeline.jobs]
+        ctx = Context(doc, pipeline, timelines)
+        hits: list[Hit] = []
+        for code in sorted(self.codes):
+            hits.extend(RULES[code].check(ctx))
+        return _Linted(hits, timelines)
+
+    def _standalone(self, doc: Document, root: Path) -> set[tuple[str, int]]:
+        """(code, offset) of the hits a template has when linted on its own."""
+        cached = self._linted.get(doc.path)
+        if doc.path not in self._linted:
+            cached = None if why_not_pipeline(doc.root) else self._lint(doc, root)
+            self._linted[doc.path] = cached
+        if cached is None:
+            return set()
+        return {(h.code, h.start) for h in cached.hits if h.doc.path == doc.path}
+
+    def _place(self, hit: Hit, doc: Document, root: Path) -> Finding | None:
+        if hit.doc.path == doc.path:
+            return self._finding(hit, hit.doc, hit.start, hit.end, hit.message)
+        if (hit.code, hit.start) in self._standalone(hit.doc, root):
+            return None  # reported when the template itself is linted
+        ref = next((o for o in hit.via if o.doc.path == doc.path), None)
+        if ref is None:
+            return None
+        line = hit.doc.position(hit.start)[0]
+        where = f"{self.display(hit.doc.path)}:{line}"
+        message = f"{hit.message} (in template {where}, with the parameters passed here)"
+        return self._finding(hit, ref.doc, ref.start, ref.end, message)
+
+    def _finding(self, hit: Hit, doc: Document, start: int, end: int,
+                 message: str) -> Finding:
+        line, col = doc.position(start)
+        end_line, end_col = doc.position(max(start, end))
+        from layerlint.rules import meta
+
+        severity: Severity = self.severity.get(hit.code) or hit.severity or meta(
+            hit.code).severity
+        return Finding(doc.display, line, col, hit.code, end_line, end_col, meta(hit.code).name,
+                       severity, message, hit.fix)
+
+    def _finding_at(self, code: str, path: str, line: int, col: int, end_line: int,
+                    end_col: int, message: str) -> Finding:
+        from layerlint.rules import meta
+
+        m = meta(code)
+        return Finding(path, line, col, code, end_line, end_col, m.name,
+                       self.severity.get(code, m.severity), message)
+
+    def _build_record(self, build: Build) -> BuildRecord:
+        types = sorted({ref.spec.type for ref in build.imports})
+        return BuildRecord(build.doc.display, build.doc.position(build.start)[0], build.kind,
+                           build.command, build.cached, tuple(types))
+
+
+__all__ = ["DEFAULT_MAX_BYTES", "Engine", "Result", "repo_root_for", "select_codes"]

@@ -1,0 +1,380 @@
+"""Build the pipeline model of one file: every job and every step wherever Azure allows
+steps, with templates in the repository expanded in their callers' scope.
+
+Where steps live (azure-pipelines.md section 4): top-level ``steps``; ``jobs[]``;
+``stages[].jobs[]``; deployment jobs' ``strategy.{runOnce,rolling,canary}`` hooks
+(``preDeploy``, ``deploy``, ``routeTraffic``, ``postRouteTraffic``, ``on.failure``,
+``on.success``), all hooks of one deployment forming one job; ``- template:`` references in
+any of those lists and ``extends:``; ``${{ if }}``/``${{ each }}`` insertions; and step
+lists passed as template parameters, which stay steps of the file they are written in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from layerlint.document import Document, DocumentError, Node
+from layerlint.pipeline.model import HOSTED, STEP_KINDS, Job, LoadProblem, Pipeline, Pool, Step
+from layerlint.pipeline.scope import (
+    Bound,
+    Origin,
+    Scope,
+    get,
+    is_unknown,
+    mapping_items,
+    sequence_items,
+)
+
+MAX_TEMPLATE_DEPTH = 20  # Azure's own nesting limit (templates.md)
+HOOKS = ("preDeploy", "deploy", "routeTraffic", "postRouteTraffic")
+DocLoader = Callable[[Path], "Document | DocumentError"]
+_WINDOWS = re.compile(r"^\s*(windows|win)", re.I)
+_MAC = re.compile(r"^\s*macos", re.I)
+
+
+class Loader:
+    """Expands one root file. ``load_doc`` is shared across files so a template used by many
+    pipelines is parsed once."""
+
+    def __init__(self, repo_root: Path, load_doc: DocLoader,
+                 template_repos: dict[str, Path] | None = None) -> None:
+        self.root = repo_root
+        self.load_doc = load_doc
+        self.template_repos = template_repos or {}
+        self.pipeline = Pipeline()
+        self._visited_steps: set[int] = set()
+        self._stepish_params: list[tuple[Node, Scope]] = []
+        self._reported: set[tuple[str, int]] = set()
+
+    # -- entry -------------------------------------------------------------------------
+    def load(self, doc: Document) -> Pipeline:
+        from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+        scope = Scope(doc, _defaults(doc.root, Scope(doc)))
+        if isinstance(doc.root, MappingNode):
+            self._container(doc.root, scope, HOSTED, {}, "pipeline")
+        elif isinstance(doc.root, SequenceNode):
+            self._fragment(doc.root, scope)
+        self._orphan_step_params()
+        return self.pipeline
+
+    def _fragment(self, node: Node, scope: Scope) -> None:
+        """A bare list (old-style fragment): steps, jobs or stages, judged by its items."""
+        items = list(sequence_items(node, scope))
+        keys = {k for n, s, _ in items for k, _, _ in mapping_items(n, s)}
+        if keys & {"stage"}:
+            for n, s, _ in items:
+                self._stage(n, s, HOSTED, {})
+        elif keys & {"job", "deployment"}:
+            for n, s, _ in items:
+                self._job(n, s, HOSTED, {})
+        else:
+            self._new_job("steps", node, scope, HOSTED, {}, node)
+
+    # -- structure ---------------------------------------------------------------------
+    def _container(self, node: Node, scope: Scope, pool: Pool, variables: dict[str, str],
+                   name: str) -> None:
+        """A pipeline root, an extends template, or a stages/jobs/steps template root."""
+        variables = {**variables, **self._variables(get(node, "variables", scope))}
+        pool = self._pool(get(node, "pool", scope), pool)
+        found = get(node, "stages", scope)
+        if found:
+            for item, s, _ in sequence_items(*found):
+                self._stage(item, s, pool, variables)
+        found = get(node, "jobs", scope)
+        if found:
+            for item, s, _ in sequence_items(*found):
+                self._job(item, s, pool, variables)
+        found = get(node, "steps", scope)
+        if found:
+            self._new_job(name, node, scope, pool, variables, found[0], found[1])
+        found = get(node, "extends", scope)
+        if found:
+            target = self._template(found[0], found[1])
+            if target is not None:
+                tnode, tscope = target
+                self._container(tnode, tscope, pool, variables, "extends")
+
+    def _stage(self, node: Node, scope: Scope, pool: Pool, variables: dict[str, str]) -> None:
+        if get(node, "template", scope) and not get(node, "stage", scope):
+            target = self._template(node, scope)
+            if target is not None:
+                tnode, tscope = target
+                found = get(tnode, "stages", tscope)
+                if found:
+                    for item, s, _ in sequence_items(*found):
+                        self._stage(item, s, pool, variables)
+            return
+        variables = {**variables, **self._variables(get(node, "variables", scope))}
+        pool = self._pool(get(node, "pool", scope), pool)
+        found = get(node, "jobs", scope)
+        if found:
+            for item, s, _ in sequence_items(*found):
+                self._job(item, s, pool, variables)
+
+    def _job(self, node: Node, scope: Scope, pool: Pool, variables: dict[str, str]) -> None:
+        if get(node, "template", scope) and not (
+            get(node, "job", scope) or get(node, "deployment", scope)
+        ):
+            target = self._template(node, scope)
+            if target is not None:
+                tnode, tscope = target
+                found = get(tnode, "jobs", tscope)
+                if found:
+                    for item, s, _ in sequence_items(*found):
+                        self._job(item, s, pool, variables)
+            return
+        variables = {**variables, **self._variables(get(node, "variables", scope))}
+        pool = self._pool(get(node, "pool", scope), pool)
+        name = scope.text((get(node, "job", scope) or get(node, "deployment", scope) or (None,))[0])
+        if get(node, "deployment", scope):
+            job = Job(name or "deployment", Origin(scope.doc, node), pool, variables,
+                      deployment=True)
+            strategy = get(node, "strategy", scope)
+            if strategy:
+                for _, hooks, hscope in mapping_items(*strategy):
+                    for hook in HOOKS:
+                        self._hook(job, get(hooks, hook, hscope), hook, pool)
+                    on = get(hooks, "on", hscope)
+                    if on:
+                        for hook in ("failure", "success"):
+                            self._hook(job, get(on[0], hook, on[1]), f"on.{hook}", pool)
+            self.pipeline.jobs.append(job)
+            return
+        found = get(node, "steps", scope)
+        if found:
+            self._new_job(name or "job", node, scope, pool, variables, *found)
+
+    def _hook(self, job: Job, found: tuple[Node, Scope] | None, hook: str, pool: Pool) -> None:
+        if not found:
+            return
+        hpool = self._pool(get(found[0], "pool", found[1]), pool)
+        if hook == "deploy" or not job.steps:
+            job.pool = hpool
+        steps = get(found[0], "steps", found[1])
+        if steps:
+            job.steps.extend(self._steps(*steps, hook=hook))
+
+    def _new_job(self, name: str, node: Node, scope: Scope, pool: Pool,
+                 variables: dict[str, str], steps_node: Node,
+                 steps_scope: Scope | None = None) -> None:
+        job = Job(name, Origin(scope.doc, node), pool, variables)
+        job.steps = self._steps(steps_node, steps_scope or scope)
+        self.pipeline.jobs.append(job)
+
+    def _steps(self, node: Node, scope: Scope, hook: str | None = None,
+               conditional: bool = False, depth: int = 0) -> list[Step]:
+        out: list[Step] = []
+        for item, s, cond in sequence_items(node, scope):
+            keys = [k for k, _, _ in mapping_items(item, s)]
+            kind = next((k for k in keys if k in STEP_KINDS), None)
+            if kind is None:
+                continue
+            if kind == "template":
+                target = self._template(item, s)
+                if target is not None and depth < MAX_TEMPLATE_DEPTH:
+                    tnode, tscope = target
+                    found = get(tnode, "steps", tscope)
+                    if found:
+                        out.extend(self._steps(*found, hook, cond or conditional, depth + 1))
+                continue
+            self._visited_steps.add(id(item))
+            out.append(Step(item, s, kind, cond or conditional, hook))
+        return out
+
+    # -- values ------------------------------------------------------------------------
+    def _variables(self, found: tuple[Node, Scope] | None, depth: int = 0) -> dict[str, str]:
+        from ruamel.yaml.nodes import MappingNode
+
+        out: dict[str, str] = {}
+        if not found:
+            return out
+        node, scope = scope_resolve(*found)
+        if isinstance(node, MappingNode):
+            for key, value, s in mapping_items(node, scope):
+                text = s.text(value)
+                if text is not None:
+                    out[key.lower()] = text
+            return out
+        for item, s, _ in sequence_items(node, scope):
+            name = s.text((get(item, "name", s) or (None,))[0])
+            if name is not None:
+                out[name.lower()] = s.text((get(item, "value", s) or (None,))[0]) or ""
+            elif get(item, "template", s) and depth < MAX_TEMPLATE_DEPTH:
+                target = self._template(item, s)
+                if target is not None:
+                    out.update(self._variables(get(target[0], "variables", target[1]),
+                                               depth + 1))
+        return out
+
+    def _pool(self, found: tuple[Node, Scope] | None, inherited: Pool) -> Pool:
+        from ruamel.yaml.nodes import MappingNode
+
+        if not found:
+            return inherited
+        node, scope = scope_resolve(*found)
+        if not isinstance(node, MappingNode):
+            name = scope.text(node)
+            if name is None or is_unknown(name):
+                return Pool(hosted=True, known=False)
+            return _named_pool(name)
+        image = scope.text((get(node, "vmImage", scope) or (None,))[0])
+        name = scope.text((get(node, "name", scope) or (None,))[0])
+        if image is not None:
+            if is_unknown(image):
+                return Pool(hosted=True, known=False)
+            os = "windows" if _WINDOWS.match(image) else "macos" if _MAC.match(image) else "linux"
+            return Pool(hosted=True, os=os, name=image)
+        if name is not None:
+            return Pool(hosted=True, known=False) if is_unknown(name) else _named_pool(name)
+        return inherited
+
+    # -- templates ---------------------------------------------------------------------
+    def _template(self, ref: Node, scope: Scope) -> tuple[Node, Scope] | None:
+        """Resolve a ``template:`` reference (a mapping holding ``template`` and optional
+        ``parameters``) to the template's root node and the scope it is read in."""
+        from ruamel.yaml.nodes import MappingNode
+
+        found = get(ref, "template", scope)
+        params = get(ref, "parameters", scope)
+        if params:
+            for _, value, s in mapping_items(*params):
+                self._stepish_params.append((value, s))
+        if not found:
+            return None
+        path_node, pscope = found
+        spec = pscope.text(path_node)
+        if not spec or is_unknown(spec) or "$(" in spec:
+            return None
+        origin = Origin(pscope.doc, path_node)
+        target = self._template_path(spec, origin)
+        if target is None:
+            return None
+        chain = [o.doc.path for o in scope.via] + [scope.doc.path]
+        if target in chain:
+            names = " -> ".join(p.name for p in [*chain, target])
+            self._problem(origin, f"template include cycle: {names}")
+            return None
+        if len(scope.via) >= MAX_TEMPLATE_DEPTH:
+            self._problem(origin, f"templates nest deeper than {MAX_TEMPLATE_DEPTH} levels")
+            return None
+        loaded = self.load_doc(target)
+        if isinstance(loaded, DocumentError):
+            self._problem(origin, f"template {spec!r} cannot be read: {loaded.message}")
+            return None
+        if not isinstance(loaded.root, MappingNode):
+            return None
+        self.pipeline.template_files.add(str(target))
+        bound: dict[str, Bound] = dict(_defaults(loaded.root, Scope(loaded)))
+        if params:
+            for key, value, s in mapping_items(*params):
+                bound[key] = Bound(value, s)
+        return loaded.root, scope.child(loaded, bound, origin)
+
+    def _template_path(self, spec: str, origin: Origin) -> Path | None:
+        spec = spec.strip()
+        base_root = self.root
+        if "@" in spec:
+            spec, alias = spec.rsplit("@", 1)
+            if alias != "self":
+                mapped = self.template_repos.get(alias)
+                if mapped is None:
+                    self._problem(
+                        origin,
+                        f"template {spec}@{alias} is in another repository ({alias!r}); "
+                        "it is not followed until the alias is mapped to a local checkout",
+                        "info",
+                    )
+                    return None
+                base_root = mapped
+        if spec.startswith("/"):
+            candidate = base_root / spec.lstrip("/")
+        elif base_root is self.root:
+            candidate = origin.doc.path.parent / spec
+        else:
+            candidate = base_root / spec
+        try:
+            resolved = candidate.resolve()
+            root = base_root.resolve()
+        except (OSError, RuntimeError):
+            self._problem(origin, f"template {spec!r} cannot be resolved")
+            return None
+        if not resolved.is_relative_to(root):
+            self._problem(origin, f"template {spec!r} resolves outside the repository; "
+                          "layerlint does not read it")
+            return None
+        if not resolved.is_file():
+            self._problem(origin, f"template {spec!r} not found (looked for "
+                          f"{_rel(resolved, root)})")
+            return None
+        return resolved
+
+    def _problem(self, origin: Origin, message: str, severity: str = "error") -> None:
+        key = (str(origin.doc.path), origin.start)
+        if key in self._reported:
+            return
+        self._reported.add(key)
+        self.pipeline.problems.append(
+            LoadProblem(origin, message, "info" if severity == "info" else "error")
+        )
+
+    def _orphan_step_params(self) -> None:
+        """Step lists passed as template parameters that no expansion placed (the template
+        was not found, lives elsewhere, or splices them in a way not modelled) are linted
+        as a job of the file they are written in."""
+        from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+        for node, scope in self._stepish_params:
+            node, scope = scope.resolve(node)
+            if not isinstance(node, SequenceNode):
+                continue
+            items = [i for i in node.value if isinstance(i, MappingNode)]
+            if not items or any(id(i) in self._visited_steps for i in items):
+                continue
+            steps = self._steps(node, scope)
+            if steps:
+                job = Job("parameters", Origin(scope.doc, node), HOSTED, {}, steps)
+                self.pipeline.jobs.append(job)
+
+
+def scope_resolve(node: Node, scope: Scope) -> tuple[Node, Scope]:
+    return scope.resolve(node)
+
+
+def _named_pool(name: str) -> Pool:
+    if name.strip().lower() == "azure pipelines":
+        return Pool(hosted=True, name=name)
+    return Pool(hosted=False, name=name)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return "/" + path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _defaults(root: Node, scope: Scope) -> dict[str, Bound]:
+    """Declared parameters' defaults: list form (``- name: x`` / ``default:``) or the
+    legacy map form (``x: default``)."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    out: dict[str, Bound] = {}
+    if not isinstance(root, MappingNode):
+        return out
+    found = get(root, "parameters", scope)
+    if not found:
+        return out
+    node, s = found
+    if isinstance(node, SequenceNode):
+        for item in node.value:
+            name = s.text((get(item, "name", s) or (None,))[0])
+            default = get(item, "default", s)
+            if name and default:
+                out[name] = Bound(default[0], s)
+    elif isinstance(node, MappingNode):
+        for key, value, vs in mapping_items(node, s):
+            out[key] = Bound(value, vs)
+    return out

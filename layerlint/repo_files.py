@@ -1,0 +1,70 @@
+"""Files of the repository around a pipeline that rules need to look at (compose files for
+LL103), read through the engine's shared document cache. A missing or unreadable file means
+"unknown", never a guess; nothing outside the repository root is read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from layerlint.document import Document, DocumentError
+from layerlint.pipeline.paths import SOURCES, DirPath
+
+COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+
+
+class RepoFiles:
+    def __init__(self, root: Path, load: Callable[[Path], Document | DocumentError]) -> None:
+        self.root = root.resolve()
+        self.load = load
+
+    def local(self, cwd: DirPath, relative: str | None) -> Path | None:
+        """The file in the repository that ``relative`` names from agent dir ``cwd``."""
+        if not cwd.known or not (cwd.key == SOURCES or cwd.key.startswith(SOURCES + "/")):
+            return None
+        base = self.root / cwd.key[len(SOURCES):].lstrip("/")
+        if relative is None:
+            return None
+        rel = relative.replace("$(Build.SourcesDirectory)", "").replace(
+            "$(System.DefaultWorkingDirectory)", "").lstrip("/") if relative.startswith(
+            "$(") else relative
+        if "$" in rel or "*" in rel:
+            return None
+        path = (base / rel).resolve()
+        return path if path.is_relative_to(self.root) and path.is_file() else None
+
+    def compose_cached(self, doc: Document, file: str | None, cwd: DirPath) -> bool | None:
+        """True when the compose file declares ``cache_from`` for every service it builds,
+        False when it does not, None when the file is not known."""
+        from ruamel.yaml.nodes import MappingNode
+
+        candidates = [file] if file else list(COMPOSE_NAMES)
+        if file and "**" in file:
+            name = file.rsplit("/", 1)[-1]
+            matches = sorted(self.root.rglob(name))
+            path = matches[0] if matches else None
+        else:
+            path = next((p for c in candidates if (p := self.local(cwd, c)) is not None), None)
+        if path is None:
+            return None
+        compose = self.load(path)
+        if isinstance(compose, DocumentError) or not isinstance(compose.root, MappingNode):
+            return None
+        services = _get(compose.root, "services")
+        if not isinstance(services, MappingNode):
+            return None
+        for _, service in services.value:
+            build = _get(service, "build") if isinstance(service, MappingNode) else None
+            if build is None:
+                continue
+            cache_from = _get(build, "cache_from") if isinstance(build, MappingNode) else None
+            if cache_from is None or not getattr(cache_from, "value", None):
+                return False
+        return True
+
+
+def _get(node: object, key: str) -> object | None:
+    for k, v in getattr(node, "value", ()):
+        if getattr(k, "value", None) == key:
+            return v
+    return None

@@ -1,0 +1,50 @@
+"""The rule registry: an explicit map from code to rule module (no discovery magic; a test
+checks that it lists every module in this package)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from layerlint.rules import (
+    ll001_invalid_yaml,
+    ll002_template_not_found,
+    ll101_uncached_docker_build,
+    ll102_docker_task_build,
+    ll103_uncached_compose_build,
+    ll201_missing_cache_task,
+    ll202_cache_path_mismatch,
+    ll203_cache_task_after_build,
+)
+from layerlint.rules.base import RuleMeta
+
+_MODULES: tuple[ModuleType, ...] = (
+    ll001_invalid_yaml,
+    ll002_template_not_found,
+    ll101_uncached_docker_build,
+    ll102_docker_task_build,
+    ll103_uncached_compose_build,
+    ll201_missing_cache_task,
+    ll202_cache_path_mismatch,
+    ll203_cache_task_after_build,
+)
+
+
+def _registry() -> dict[str, ModuleType]:
+    out: dict[str, ModuleType] = {}
+    names: set[str] = set()
+    for module in _MODULES:
+        meta: RuleMeta = module.META
+        if meta.code in out or meta.name in names:
+            raise RuntimeError(f"duplicate rule {meta.code} {meta.name}")
+        out[meta.code] = module
+        names.add(meta.name)
+    return out
+
+
+RULES: dict[str, ModuleType] = _registry()
+BY_NAME: dict[str, str] = {m.META.name: code for code, m in RULES.items()}
+
+
+def meta(code: str) -> RuleMeta:
+    result: RuleMeta = RULES[code].META
+    return result

@@ -1,0 +1,73 @@
+"""LL101 uncached-docker-build
+
+What it does
+    Reports each ``docker build``, ``docker image build``, ``docker builder build`` or
+    ``docker buildx build`` in an inline script that imports no layer cache that can persist
+    between runs: no ``--cache-from`` of type ``local``, ``registry``, ``azblob`` or ``s3``
+    (a bare image reference such as ``--cache-from myreg/app:cache`` is ``registry``).
+    ``--no-cache`` builds are reported too. One finding per command, where it starts.
+
+Why
+    On Microsoft-hosted agents every job starts on a fresh VM ("The virtual machine is
+    discarded after one job", azure-pipelines.md section 6), so a plain build rebuilds
+    every layer on every run. ``type=gha`` does not count: buildx drops it silently outside
+    GitHub Actions (buildx-cache.md 1.1). On self-hosted pools the daemon's layer store
+    survives between runs of the same agent, so the finding is a warning there.
+
+Bad example
+    - script: docker build -t myapp:$(Build.BuildId) .
+
+Good example
+    - task: Cache@2
+      inputs:
+        key: '"docker" | "$(Agent.OS)" | "myapp" | ./Dockerfile | "$(Build.SourceVersion)"'
+        restoreKeys: |
+          "docker" | "$(Agent.OS)" | "myapp" | ./Dockerfile
+          "docker" | "$(Agent.OS)" | "myapp"
+        path: $(Pipeline.Workspace)/docker_cache/myapp
+    - script: |
+        docker buildx inspect layerlint >/dev/null 2>&1 \
+          || docker buildx create --name layerlint --driver docker-container
+        docker buildx build --builder layerlint \
+          --cache-from=type=local,src=$(Pipeline.Workspace)/docker_cache/myapp \
+          --cache-to=type=local,dest=$(Pipeline.Workspace)/docker_cache/myapp-new,mode=max \
+          --load -t myapp:$(Build.BuildId) . \
+          && rm -rf $(Pipeline.Workspace)/docker_cache/myapp \
+          && mv $(Pipeline.Workspace)/docker_cache/myapp-new $(Pipeline.Workspace)/docker_cache/myapp
+
+Fix
+    Safe (planned): rewrite the command into the cached buildx form and insert the Cache@2
+    step before the step (rules.md, "The fixed form").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from layerlint.rules.base import Context, Hit, RuleMeta, hosted_severity
+
+META = RuleMeta(
+    "LL101", "uncached-docker-build",
+    "A docker build in a script imports no layer cache.", "error", "safe",
+)
+
+
+def check(ctx: Context) -> Iterator[Hit]:
+    for timeline in ctx.timelines:
+        for build in timeline.builds:
+            if build.kind != "script" or build.cached:
+                continue
+            if build.no_cache:
+                why = "runs with --no-cache, which disables the layer cache entirely"
+            elif any(ref.spec.type == "gha" for ref in build.imports):
+                why = ("imports only a type=gha cache, which buildx silently drops outside "
+                       "GitHub Actions")
+            else:
+                why = "imports no layer cache"
+            message = (
+                f"`{build.command}` {why}, so every run on a fresh agent rebuilds every "
+                "layer; use `docker buildx build --cache-from=type=local,src=DIR "
+                "--cache-to=type=local,dest=DIR-new,mode=max` with a Cache@2 step on DIR"
+            )
+            yield Hit(META.code, build.doc, build.start, build.end, message, build.via,
+                      hosted_severity(timeline.job, META.severity))

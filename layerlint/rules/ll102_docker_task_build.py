@@ -1,0 +1,68 @@
+"""LL102 docker-task-build
+
+What it does
+    Reports each ``Docker@0``/``Docker@1``/``Docker@2`` task whose command builds an image
+    (``build``, ``buildAndPush``, and for Docker@2 no ``command`` at all, since
+    ``buildAndPush`` is the default) unless its ``arguments`` import a layer cache. Only
+    ``command: build`` can: ``buildAndPush`` ignores ``arguments``.
+
+Why
+    Docker@2 runs a plain ``docker build`` on the agent's default builder (azure-pipelines.md
+    3.3): on a fresh hosted VM nothing is cached. ``buildAndPush`` logs "The arguments input
+    is not supported when the command is buildAndPush. Ignoring the input." (fact 9), so
+    cache flags cannot be added to it; and plain ``docker build`` ignores ``docker buildx
+    use``, so a ``--cache-to`` other than inline fails on the docker driver (fact 10).
+
+Bad example
+    - task: Docker@2
+      inputs:
+        containerRegistry: myacr
+        repository: myapp
+        command: buildAndPush
+
+Good example
+    - task: Cache@2
+      inputs:
+        key: '"docker" | "$(Agent.OS)" | "myapp" | ./Dockerfile | "$(Build.SourceVersion)"'
+        restoreKeys: |
+          "docker" | "$(Agent.OS)" | "myapp" | ./Dockerfile
+          "docker" | "$(Agent.OS)" | "myapp"
+        path: $(Pipeline.Workspace)/docker_cache/myapp
+    - script: docker buildx build ... --cache-from=type=local,src=... --push .
+
+Fix
+    ``build``: safe (planned), replace the task by Cache@2 and a buildx script step.
+    ``buildAndPush``: unsafe (planned), only when the registry's login server is configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from layerlint.rules.base import Context, Hit, RuleMeta, hosted_severity
+
+META = RuleMeta(
+    "LL102", "docker-task-build",
+    "A Docker task builds an image without a layer cache.", "error", "safe",
+)
+
+
+def check(ctx: Context) -> Iterator[Hit]:
+    for timeline in ctx.timelines:
+        for build in timeline.builds:
+            if build.kind != "task" or build.cached:
+                continue
+            if build.note:
+                message = (
+                    f"`{build.command}` builds without a layer cache, and {build.note}, so "
+                    "cache flags cannot be added to it: replace it with a Cache@2 step and a "
+                    "`docker buildx build --cache-from/--cache-to ... --push` script step"
+                )
+            else:
+                message = (
+                    f"`{build.command}` runs a plain `docker build` that imports no layer "
+                    "cache, so every run on a fresh agent rebuilds every layer: replace it "
+                    "with a Cache@2 step and a cached `docker buildx build` script step"
+                )
+            yield Hit(META.code, build.doc, build.start, build.end, message, build.via,
+                      hosted_severity(timeline.job, META.severity))

@@ -1,0 +1,329 @@
+"""Job timelines: for each job, in order, the image builds and the Cache@2 steps, each with
+resolved paths and its position in the file that holds its text.
+
+This is where scripts are lexed (once per step) and where docker build commands, Docker@N
+and DockerCompose@N tasks become :class:`Build` records. Rules ask questions of timelines;
+they never re-scan scripts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from layerlint.document import Document, Node
+from layerlint.pipeline.model import Job, Step
+from layerlint.pipeline.paths import SOURCES_DIR, DirPath, directory, expand
+from layerlint.pipeline.scope import Origin, Scope
+from layerlint.pipeline.scripts import Script, inline_script
+from layerlint.shell import (
+    CacheSpec,
+    Command,
+    DockerBuild,
+    parse_bash,
+    parse_docker,
+    parse_powershell,
+)
+
+# Cache imports that survive between runs on Microsoft-hosted agents (rules.md, "cached").
+PERSISTENT_TYPES = frozenset({"local", "registry", "azblob", "s3"})
+BuildKind = Literal["script", "task", "compose"]
+ComposeCache = Callable[[Document, str | None, DirPath], bool | None]
+
+
+@dataclass(frozen=True)
+class CacheRef:
+    spec: CacheSpec
+    direction: Literal["from", "to"]
+    dir: DirPath | None  # the local directory (src for imports, final dest for exports)
+    written_dir: DirPath | None = None  # for exports: dest as written, before rotation
+
+
+@dataclass
+class Build:
+    step: Step
+    index: int  # index of the step in its job
+    kind: BuildKind
+    command: str  # e.g. "docker build", "Docker@2 buildAndPush"
+    doc: Document
+    start: int
+    end: int
+    imports: list[CacheRef] = field(default_factory=list)
+    exports: list[CacheRef] = field(default_factory=list)
+    docker: DockerBuild | None = None
+    no_cache: bool = False
+    compose_cached: bool | None = None  # compose: cache_from declared in the compose file
+    note: str = ""  # why a task cannot be cached as written (e.g. buildAndPush)
+
+    @property
+    def cached(self) -> bool:
+        if self.kind == "compose":
+            return bool(self.compose_cached)
+        return not self.no_cache and any(
+            ref.spec.type in PERSISTENT_TYPES for ref in self.imports
+        )
+
+    @property
+    def local_dirs(self) -> list[DirPath]:
+        seen: dict[str, DirPath] = {}
+        for ref in (*self.imports, *self.exports):
+            if ref.spec.type == "local" and ref.dir is not None:
+                seen.setdefault(ref.dir.key, ref.dir)
+        return list(seen.values())
+
+    @property
+    def via(self) -> tuple[Origin, ...]:
+        return self.step.scope.via
+
+
+@dataclass
+class CacheTask:
+    step: Step
+    index: int
+    path: DirPath | None
+    path_node: Node | None
+    path_scope: Scope | None
+    key: str | None
+
+    def looks_like_layer_cache(self) -> bool:
+        text = f"{self.key or ''} {self.path.written if self.path else ''}".lower()
+        return any(w in text for w in ("docker", "buildx", "buildkit", "layer", "image"))
+
+
+@dataclass
+class Timeline:
+    job: Job
+    builds: list[Build] = field(default_factory=list)
+    caches: list[CacheTask] = field(default_factory=list)
+
+
+def build_timeline(job: Job, compose_cache: ComposeCache | None = None) -> Timeline:
+    timeline = Timeline(job)
+    for index, step in enumerate(job.steps):
+        task = step.task
+        if task is not None and task[0] == "cache":
+            timeline.caches.append(_cache_task(step, index, job))
+            continue
+        if task is not None and task[0] == "docker":
+            build = _docker_task(step, index, job, task[1])
+            if build is not None:
+                timeline.builds.append(build)
+            continue
+        if task is not None and task[0] == "dockercompose":
+            build = _compose_task(step, index, task[1], compose_cache)
+            if build is not None:
+                timeline.builds.append(build)
+            continue
+        script = inline_script(step, job.pool)
+        if script is not None:
+            timeline.builds.extend(_script_builds(step, index, job, script, compose_cache))
+    return timeline
+
+
+# -- Cache@2 ----------------------------------------------------------------------------
+def _cache_task(step: Step, index: int, job: Job) -> CacheTask:
+    found = step.input("path")
+    path = None
+    if found is not None:
+        text = found[1].text(found[0])
+        if text:
+            path = directory(text, job.variables)
+    return CacheTask(step, index, path, found[0] if found else None,
+                     found[1] if found else None, step.input_text("key"))
+
+
+# -- scripts ----------------------------------------------------------------------------
+def _script_builds(step: Step, index: int, job: Job, script: Script,
+                   compose_cache: ComposeCache | None) -> list[Build]:
+    text: str = script.node.value
+    commands = parse_powershell(text) if script.shell == "pwsh" else parse_bash(text)
+    doc = script.scope.doc
+    offset = doc.scalar_offsets(script.node)
+    env = step.env()
+    variables = job.variables
+    workdir = script.working_directory
+    cwd = directory(workdir, variables, SOURCES_DIR, env) if workdir else SOURCES_DIR
+    sub = script.scope.substitute
+    builds: list[Build] = []
+    for i, cmd in enumerate(commands):
+        if not cmd.words:
+            continue
+        name = cmd.words[0].value
+        if name in ("cd", "Set-Location", "pushd", "sl") and len(cmd.words) > 1 and not (
+            set(cmd.context) & {"subst", "subshell"}
+        ):
+            cwd = directory(sub(cmd.words[-1].value), variables, cwd, env)
+            continue
+        parsed = parse_docker(cmd)
+        if not isinstance(parsed, DockerBuild):
+            continue
+        build = Build(step, index, "compose" if parsed.compose else "script", parsed.tool, doc,
+                      offset(cmd.start), offset(cmd.end), docker=parsed,
+                      no_cache=parsed.no_cache)
+        for spec in parsed.cache_from:
+            d = _spec_dir(spec, "src", sub, variables, cwd, env)
+            build.imports.append(CacheRef(spec, "from", d))
+        for spec in parsed.cache_to:
+            d = _spec_dir(spec, "dest", sub, variables, cwd, env)
+            final = _rotated(d, commands[i + 1:], sub, variables, cwd, env) if d else None
+            build.exports.append(CacheRef(spec, "to", final, d))
+        if parsed.compose and compose_cache is not None:
+            files = parsed.files[0].value if parsed.files else None
+            build.compose_cached = compose_cache(doc, sub(files) if files else None, cwd)
+        builds.append(build)
+    return builds
+
+
+def _spec_dir(spec: CacheSpec, key: str, sub: Callable[[str], str],
+              variables: dict[str, str], cwd: DirPath, env: dict[str, str]) -> DirPath | None:
+    if spec.type != "local":
+        return None
+    value = spec.get(key)
+    if value is None:
+        return None
+    return directory(sub(value), variables, cwd, env)
+
+
+def _rotated(dest: DirPath, later: list[Command], sub: Callable[[str], str],
+             variables: dict[str, str], cwd: DirPath, env: dict[str, str]) -> DirPath:
+    """Where an exported cache dir ends up after ``mv``/``cp`` later in the same script."""
+    current = dest
+    for cmd in later:
+        words = [w.value for w in cmd.words]
+        if not words or words[0] not in ("mv", "cp", "Move-Item", "Copy-Item", "move", "rsync"):
+            continue
+        args = [w for w in words[1:] if not w.startswith("-")]
+        if len(args) != 2:
+            continue
+        src = directory(sub(args[0]), variables, cwd, env)
+        if src.same(current):
+            current = directory(sub(args[1]), variables, cwd, env)
+    return current
+
+
+# -- tasks ------------------------------------------------------------------------------
+_DOCKER_BUILD_COMMANDS = {
+    0: ("action", "build an image", {"build an image"}),
+    1: ("command", "build an image", {"build an image", "build"}),
+}
+
+
+def _docker_task(step: Step, index: int, job: Job, major: int) -> Build | None:
+    """Docker@0/1/2 tasks that build (rules.md, "Which tasks build"; azure-pipelines.md 3.3:
+    Docker@2's default command is buildAndPush, and buildAndPush ignores ``arguments``)."""
+    if major >= 2:
+        command = (step.input_text("command") or "buildAndPush").strip()
+        low = command.lower()
+        if low not in ("build", "buildandpush"):
+            return None
+        label = "buildAndPush" if low == "buildandpush" else "build"
+    else:
+        key, default, builds = _DOCKER_BUILD_COMMANDS.get(major, _DOCKER_BUILD_COMMANDS[1])
+        command = (step.input_text(key) or default).strip()
+        if command.lower() not in builds:
+            return None
+        label = command
+    start, end = step.origin.start, step.origin.end
+    build = Build(step, index, "task", f"Docker@{major} {label}", step.doc, start, end)
+    arguments = step.input_text("arguments")
+    if label == "buildAndPush":
+        build.note = "buildAndPush ignores `arguments`"
+        return build
+    if arguments:
+        _task_argument_caches(build, arguments, job)
+    return build
+
+
+def _task_argument_caches(build: Build, arguments: str, job: Job) -> None:
+    """Docker@N ``arguments`` are spliced into ``docker build -f F ARGS -t T CONTEXT``
+    (azure-pipelines.md 3.3), so they are parsed as the flags of such a command."""
+    commands = parse_bash("docker build " + arguments.replace("\n", " ") + " .")
+    parsed = parse_docker(commands[0]) if commands else None
+    if not isinstance(parsed, DockerBuild):
+        return
+    build.no_cache = parsed.no_cache
+    for spec in parsed.cache_from:
+        src = spec.get("src")
+        d = directory(src, job.variables) if spec.type == "local" and src else None
+        build.imports.append(CacheRef(spec, "from", d))
+    for spec in parsed.cache_to:
+        dest = spec.get("dest")
+        d = directory(dest, job.variables) if spec.type == "local" and dest else None
+        build.exports.append(CacheRef(spec, "to", d, d))
+
+
+def _compose_task(step: Step, index: int, major: int,
+                  compose_cache: ComposeCache | None) -> Build | None:
+    """DockerCompose@0/1 builds with ``Build services``, or ``Run a Docker Compose command``
+    whose command is ``build`` or ``up --build`` (rules.md, "Which tasks build")."""
+    action = (step.input_text("action") or "Run a Docker Compose command").strip().lower()
+    if action == "build services":
+        label = "build services"
+    elif action == "run a docker compose command":
+        cmd = " ".join((step.input_text("dockerComposeCommand") or "").split()).lower()
+        if not (cmd.startswith("build") or (cmd.startswith("up") and "--build" in cmd)):
+            return None
+        label = cmd.split()[0]
+    else:
+        return None
+    build = Build(step, index, "compose", f"DockerCompose@{major} {label}", step.doc,
+                  step.origin.start, step.origin.end)
+    if compose_cache is not None:
+        files = step.input_text("dockerComposeFile")
+        build.compose_cached = compose_cache(step.doc, files, SOURCES_DIR)
+    return build
+
+
+def expand_text(text: str, job: Job) -> str:
+    return expand(text, job.variables)
+
+
+def primary_dir(build: Build) -> DirPath | None:
+    """The local cache dir a Cache@2 must restore for ``build``: the import's ``src``, or
+    (a build that only exports) the export's final ``dest``."""
+    for ref in build.imports:
+        if ref.spec.type == "local" and ref.dir is not None:
+            return ref.dir
+    for ref in build.exports:
+        if ref.spec.type == "local" and ref.dir is not None:
+            return ref.dir
+    return None
+
+
+def caches_for(timeline: Timeline, path: DirPath) -> tuple[list[CacheTask], bool]:
+    """Cache@2 steps whose ``path`` is ``path``, and whether any comparison was undecidable
+    (a value the linter cannot know: then rules say nothing)."""
+    matches: list[CacheTask] = []
+    unknown = False
+    for cache in timeline.caches:
+        if cache.path is None:
+            unknown = True
+            continue
+        same = cache.path.same(path)
+        if same is None:
+            unknown = True
+        elif same:
+            matches.append(cache)
+    return matches, unknown
+
+
+def stray_caches(timeline: Timeline) -> list[tuple[CacheTask, list[DirPath]]]:
+    """Layer-cache Cache@2 steps whose path is none of the job's local cache dirs (decidably),
+    with those dirs. A Cache@2 counts as a layer cache when its key or path names docker,
+    buildx, buildkit, layer or image: an npm cache in the same job is not tied to a build."""
+    dirs: dict[str, DirPath] = {}
+    for build in timeline.builds:
+        for d in build.local_dirs:
+            dirs.setdefault(d.key, d)
+    out: list[tuple[CacheTask, list[DirPath]]] = []
+    if not dirs:
+        return out
+    for cache in timeline.caches:
+        if cache.path is None or not cache.looks_like_layer_cache():
+            continue
+        results = [cache.path.same(d) for d in dirs.values()]
+        if any(r is None or r for r in results):
+            continue
+        out.append((cache, list(dirs.values())))
+    return out
