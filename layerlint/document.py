@@ -213,11 +213,10 @@ def _check_tree(doc: Document) -> None:
 
 
 def _parser_is_pure() -> bool:
-    try:
-        import _ruamel_yaml  # noqa: F401
-    except ImportError:
-        return True
-    return False
+    """Use ruamel's C parser when ``ruamel.yaml.clib`` is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("_ruamel_yaml") is None
 
 
 def parse_text(path: Path, display: str, text: str, *, encoding: str = "utf-8",

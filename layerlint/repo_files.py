@@ -66,5 +66,6 @@ class RepoFiles:
 def _get(node: object, key: str) -> object | None:
     for k, v in getattr(node, "value", ()):
         if getattr(k, "value", None) == key:
-            return v
+            found: object = v
+            return found
     return None

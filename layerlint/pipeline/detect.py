@@ -10,10 +10,11 @@ from layerlint.pipeline.model import STEP_KINDS
 
 TOP_KEYS = frozenset(
     {"steps", "jobs", "stages", "extends", "trigger", "pr", "pool", "resources", "schedules",
-     "variables"}
+     "variables", "phases", "queue"}
 )
 LIST_KEYS = {"steps": frozenset(STEP_KINDS), "jobs": frozenset({"job", "deployment", "template"}),
-             "stages": frozenset({"stage", "template"})}
+             "stages": frozenset({"stage", "template"}),
+             "phases": frozenset({"phase", "template"})}  # phases: the 2018 schema's jobs
 STEP_KEYS = frozenset(STEP_KINDS) | {
     "condition", "continueOnError", "displayName", "target", "enabled", "env", "name",
     "timeoutInMinutes", "retryCountOnTaskFailure", "inputs", "failOnStderr",
@@ -67,7 +68,7 @@ def why_not_pipeline(root: Node | None) -> str | None:
     if not isinstance(root, MappingNode):
         return "not a mapping"
     keys = set(_keys(root))
-    structural = [k for k in ("steps", "jobs", "stages") if k in keys]
+    structural = [k for k in ("steps", "jobs", "stages", "phases") if k in keys]
     for key in structural:
         value = next(v for k, v in root.value if k.value == key)
         if not _list_ok(value, LIST_KEYS[key]):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from layerlint.document import Document, DocumentError, Node
-from layerlint.pipeline.model import HOSTED, STEP_KINDS, Job, LoadProblem, Pipeline, Pool, Step
+from layerlint.pipeline.model import HOSTED, OS, STEP_KINDS, Job, LoadProblem, Pipeline, Pool, Step
 from layerlint.pipeline.scope import (
     Bound,
     Origin,
@@ -78,15 +78,16 @@ class Loader:
                    name: str) -> None:
         """A pipeline root, an extends template, or a stages/jobs/steps template root."""
         variables = {**variables, **self._variables(get(node, "variables", scope))}
-        pool = self._pool(get(node, "pool", scope), pool)
+        pool = self._pool(get(node, "pool", scope) or get(node, "queue", scope), pool)
         found = get(node, "stages", scope)
         if found:
             for item, s, _ in sequence_items(*found):
                 self._stage(item, s, pool, variables)
-        found = get(node, "jobs", scope)
-        if found:
-            for item, s, _ in sequence_items(*found):
-                self._job(item, s, pool, variables)
+        for key in ("jobs", "phases"):  # phases: the 2018 name of jobs
+            found = get(node, key, scope)
+            if found:
+                for item, s, _ in sequence_items(*found):
+                    self._job(item, s, pool, variables)
         found = get(node, "steps", scope)
         if found:
             self._new_job(name, node, scope, pool, variables, found[0], found[1])
@@ -116,7 +117,7 @@ class Loader:
 
     def _job(self, node: Node, scope: Scope, pool: Pool, variables: dict[str, str]) -> None:
         if get(node, "template", scope) and not (
-            get(node, "job", scope) or get(node, "deployment", scope)
+            get(node, "job", scope) or get(node, "deployment", scope) or get(node, "phase", scope)
         ):
             target = self._template(node, scope)
             if target is not None:
@@ -127,8 +128,9 @@ class Loader:
                         self._job(item, s, pool, variables)
             return
         variables = {**variables, **self._variables(get(node, "variables", scope))}
-        pool = self._pool(get(node, "pool", scope), pool)
-        name = scope.text((get(node, "job", scope) or get(node, "deployment", scope) or (None,))[0])
+        pool = self._pool(get(node, "pool", scope) or get(node, "queue", scope), pool)
+        name = scope.text((get(node, "job", scope) or get(node, "deployment", scope)
+                           or get(node, "phase", scope) or (None,))[0])
         if get(node, "deployment", scope):
             job = Job(name or "deployment", Origin(scope.doc, node), pool, variables,
                       deployment=True)
@@ -225,7 +227,9 @@ class Loader:
         if image is not None:
             if is_unknown(image):
                 return Pool(hosted=True, known=False)
-            os = "windows" if _WINDOWS.match(image) else "macos" if _MAC.match(image) else "linux"
+            os: OS = (
+                "windows" if _WINDOWS.match(image) else "macos" if _MAC.match(image) else "linux"
+            )
             return Pool(hosted=True, os=os, name=image)
         if name is not None:
             return Pool(hosted=True, known=False) if is_unknown(name) else _named_pool(name)
@@ -255,7 +259,7 @@ class Loader:
         chain = [o.doc.path for o in scope.via] + [scope.doc.path]
         if target in chain:
             names = " -> ".join(p.name for p in [*chain, target])
-            self._problem(origin, f"template include cycle: {names}")
+            self._problem(origin, f"template include cycle: {names}", via=scope.via)
             return None
         if len(scope.via) >= MAX_TEMPLATE_DEPTH:
             self._problem(origin, f"templates nest deeper than {MAX_TEMPLATE_DEPTH} levels")
@@ -311,13 +315,14 @@ class Loader:
             return None
         return resolved
 
-    def _problem(self, origin: Origin, message: str, severity: str = "error") -> None:
+    def _problem(self, origin: Origin, message: str, severity: str = "error",
+                 via: tuple[Origin, ...] = ()) -> None:
         key = (str(origin.doc.path), origin.start)
         if key in self._reported:
             return
         self._reported.add(key)
         self.pipeline.problems.append(
-            LoadProblem(origin, message, "info" if severity == "info" else "error")
+            LoadProblem(origin, message, "info" if severity == "info" else "error", via)
         )
 
     def _orphan_step_params(self) -> None:

@@ -113,6 +113,7 @@ class LoadProblem:
     origin: Origin
     message: str
     severity: Severity = "error"
+    via: tuple[Origin, ...] = ()
 
 
 @dataclass

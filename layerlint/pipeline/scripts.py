@@ -62,9 +62,10 @@ def inline_script(step: Step, pool: Pool) -> Script | None:
                 kind = _lower(step.input_text("scriptType"))
                 shell = "pwsh" if kind in ("ps", "pscore") else "cmd" if kind == "batch" else (
                     "bash")
-        elif name == "azurepowershell":
-            if _lower(step.input_text("ScriptType")) == "inlinescript":
-                found, shell = step.input("Inline"), "pwsh"
+        elif name == "azurepowershell" and (
+            _lower(step.input_text("ScriptType")) == "inlinescript"
+        ):
+            found, shell = step.input("Inline"), "pwsh"
     if found is None:
         return None
     node, scope = found[1].resolve(found[0])

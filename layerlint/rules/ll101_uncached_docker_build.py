@@ -33,7 +33,8 @@ Good example
           --cache-to=type=local,dest=$(Pipeline.Workspace)/docker_cache/myapp-new,mode=max \
           --load -t myapp:$(Build.BuildId) . \
           && rm -rf $(Pipeline.Workspace)/docker_cache/myapp \
-          && mv $(Pipeline.Workspace)/docker_cache/myapp-new $(Pipeline.Workspace)/docker_cache/myapp
+          && mv $(Pipeline.Workspace)/docker_cache/myapp-new \
+                $(Pipeline.Workspace)/docker_cache/myapp
 
 Fix
     Safe (planned): rewrite the command into the cached buildx form and insert the Cache@2

@@ -87,6 +87,7 @@ def _export_mismatches(timeline: Timeline, reported: set[int]) -> Iterator[Hit]:
 
 def _hit(cache: CacheTask, message: str, timeline: Timeline) -> Hit:
     node = cache.path_node
+    assert node is not None
     doc = cache.path_scope.doc if cache.path_scope is not None else cache.step.doc
     start, end = int(node.start_mark.index), int(node.end_mark.index)
     return Hit(META.code, doc, start, end, message, cache.step.scope.via)

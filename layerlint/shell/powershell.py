@@ -156,7 +156,10 @@ class _PsParser(_PsLexer):
             self._block((*ctx, "group"))
         elif kw == "param":
             self.take()
-            if self.peek().word is not None:
+            self.paren_mode = "opaque"
+            tok = self.peek()
+            self.paren_mode = ""
+            if tok.word is not None:
                 self.take()
         else:
             return self._parse_simple(ctx)
@@ -214,7 +217,7 @@ class _PsParser(_PsLexer):
             b.span(tok.start, tok.end)
         while True:
             tok = self.peek()
-            if tok.kind == OP and tok.text[-1:] in "<>":
+            if tok.kind == OP and tok.text[:1] in "123456*<>":
                 self.take()
                 b.span(tok.start, tok.end)
                 if "&" not in tok.text and self.peek().word is not None:
