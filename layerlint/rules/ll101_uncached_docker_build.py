@@ -49,7 +49,7 @@ from layerlint.rules.base import Context, Hit, RuleMeta, hosted_severity
 
 META = RuleMeta(
     "LL101", "uncached-docker-build",
-    "A docker build in a script imports no layer cache.", "error", "safe",
+    "A docker build in a script imports no layer cache.", "error",
 )
 
 

@@ -43,7 +43,7 @@ from layerlint.rules.base import Context, Hit, RuleMeta, hosted_severity
 
 META = RuleMeta(
     "LL102", "docker-task-build",
-    "A Docker task builds an image without a layer cache.", "error", "safe",
+    "A Docker task builds an image without a layer cache.", "error",
 )
 
 

@@ -37,7 +37,7 @@ from layerlint.timeline import caches_for, primary_dir, stray_caches
 
 META = RuleMeta(
     "LL201", "missing-cache-task",
-    "A build's local cache dir is not restored by any Cache@2 step.", "error", "safe",
+    "A build's local cache dir is not restored by any Cache@2 step.", "error",
 )
 
 

@@ -42,7 +42,7 @@ from layerlint.timeline import CacheTask, Timeline, stray_caches
 
 META = RuleMeta(
     "LL202", "cache-path-mismatch",
-    "A Cache@2 path differs from the build's local cache dir.", "error", "safe",
+    "A Cache@2 path differs from the build's local cache dir.", "error",
 )
 
 

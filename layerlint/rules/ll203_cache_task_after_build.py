@@ -36,7 +36,7 @@ from layerlint.timeline import caches_for, primary_dir
 
 META = RuleMeta(
     "LL203", "cache-task-after-build",
-    "The Cache@2 step for a build's cache dir comes after the build.", "error", "safe",
+    "The Cache@2 step for a build's cache dir comes after the build.", "error",
 )
 
 

@@ -33,14 +33,14 @@ def assert_raw(text: str, c: Command) -> None:
         ("a & b", [["a"], ["b"]]),
         ("a\nb\n\nc", [["a"], ["b"], ["c"]]),
         ("echo 'a b' \"c d\" e\\ f", [["echo", "a b", "c d", "e f"]]),
-        ("echo \"a\\\"b\" 'x\\y'", [["echo", 'a"b', "x\\y"]]),
+        ('echo "a\\"b" \'x\\y\'', [["echo", 'a"b', "x\\y"]]),
         ('echo "\\$x \\q"', [["echo", "$x \\q"]]),
         ("echo $'a\\tb'", [["echo", "a\tb"]]),
         ("echo $HOME ${X:-a b} $((1 + 2))", [["echo", "$HOME", "${X:-a b}", "$((1 + 2))"]]),
         ("echo ${{ parameters.x }} y", [["echo", "${{ parameters.x }}", "y"]]),
         ('echo "${{ parameters.x }}"', [["echo", "${{ parameters.x }}"]]),
         ("echo a${{ parameters.x }}b", [["echo", "a${{ parameters.x }}b"]]),
-        ("echo \"multi\nline\" x", [["echo", "multi\nline", "x"]]),
+        ('echo "multi\nline" x', [["echo", "multi\nline", "x"]]),
         ("echo ab\\\ncd", [["echo", "abcd"]]),
         ("echo a \\\n  b", [["echo", "a", "b"]]),
         ("echo a \\   \n  b", [["echo", "a", "b"]]),
@@ -63,7 +63,10 @@ def test_words(text: str, expected: list[list[str]]) -> None:
 @pytest.mark.parametrize(
     ("text", "raw"),
     [
-        ("docker build -t x:$(Build.BuildId) .", ["docker", "build", "-t", "x:$(Build.BuildId)", "."]),
+        (
+            "docker build -t x:$(Build.BuildId) .",
+            ["docker", "build", "-t", "x:$(Build.BuildId)", "."],
+        ),
         ("echo 'a b'  \"c\"d", ["echo", "'a b'", '"c"d']),
         ("echo ${{ parameters.x }}", ["echo", "${{ parameters.x }}"]),
         ("a \\\n   --cache-from x", ["a", "--cache-from", "x"]),

@@ -31,7 +31,8 @@ def argv(c: Command) -> list[str]:
         ("echo a#b", [["echo", "a#b"]]),
         ("<# block\ndocker build . #> c", [["c"]]),
         ("& docker build .", [["docker", "build", "."]]),
-        ("& 'C:\\Program Files\\docker.exe' build .", [["C:\\Program Files\\docker.exe", "build", "."]]),
+        ("& 'C:\\Program Files\\docker.exe' build .",
+         [["C:\\Program Files\\docker.exe", "build", "."]]),
         (". ./script.ps1 -x", [["./script.ps1", "-x"]]),
         ("docker build . 2>&1 > out.log *> x", [["docker", "build", "."]]),
         ("", []),
@@ -63,7 +64,9 @@ def test_backtick_continuation_positions() -> None:
     assert [c.name for c in cmds] == ["docker", "Write-Host"]
     d = cmds[0]
     assert argv(d)[4:] == ["--cache-from", "type=local,src=$(Pipeline.Workspace)/cache", "."]
-    assert [text[w.start : w.end] for w in d.words][3] == "$(Build.Repository.Name):$(Build.BuildId)"
+    assert [text[w.start : w.end] for w in d.words][
+        3
+    ] == "$(Build.Repository.Name):$(Build.BuildId)"
     assert text[d.start : d.end].endswith("`\n  .")
     assert d.after == "\n"
 
@@ -156,7 +159,7 @@ def test_keywords_case_insensitive() -> None:
     [
         "'unterminated",
         '"unterminated $(docker build .',
-        "@\"\nunterminated",
+        '@"\nunterminated',
         "<# unterminated",
         "if (",
         "if ($x) {",
