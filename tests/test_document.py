@@ -1,0 +1,117 @@
+"""Bad input becomes a DocumentError (LL001) with a position, never a crash."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from layerlint.document import DocumentError, decode, load, parse_text
+
+P = Path("x.yml")
+
+
+def error_of(text: str) -> DocumentError:
+    with pytest.raises(DocumentError) as info:
+        parse_text(P, "x.yml", text)
+    return info.value
+
+
+def test_syntax_error_position() -> None:
+    e = error_of("steps:\n- script: [oops\n")
+    assert e.line == 3 and "flow" in e.message
+
+
+def test_duplicate_key() -> None:
+    e = error_of("steps: []\njobs: []\nsteps: []\n")
+    assert (e.line, e.column) == (3, 1) and "duplicate key 'steps'" in e.message
+
+
+def test_alias_bomb_refused_quickly() -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        prev, cur = chr(96 + i), chr(97 + i)
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    start = time.perf_counter()
+    e = error_of("\n".join(lines) + "\n")
+    assert time.perf_counter() - start < 1.0
+    assert "alias" in e.message
+
+
+def test_small_aliases_are_fine() -> None:
+    doc = parse_text(P, "x.yml", "a: &x [1, 2]\nb: *x\n")
+    assert doc.root is not None
+
+
+@pytest.mark.parametrize("text", [
+    "[" * 10_000 + "]" * 10_000,
+    "[" * 100_000 + "]" * 100_000,  # segfaults ruamel's C composer if composed directly
+    "".join("  " * i + f"k{i}:\n" for i in range(3000)) + "  " * 3000 + "v\n",
+])
+def test_deep_nesting(text: str) -> None:
+    assert "nesting" in error_of(text).message
+
+
+def test_size_limit_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "big.yml"
+    with open(path, "wb") as fh:
+        fh.truncate(6 * 1024 * 1024)
+    with pytest.raises(DocumentError, match="over the"):
+        load(path, "big.yml")
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"steps:\n- script: caf\xe9\n", "UTF-8"),
+    (b"steps:\x00\n", "NUL"),
+])
+def test_bad_bytes(data: bytes, message: str) -> None:
+    with pytest.raises(DocumentError, match=message):
+        decode(data)
+
+
+def test_utf16_and_bom() -> None:
+    text = "steps:\n- script: echo é\n"
+    assert decode(text.encode("utf-16"))[0] == text
+    assert decode(b"\xef\xbb\xbf" + text.encode()) == (text, "utf-8", True)
+
+
+def test_crlf_positions() -> None:
+    doc = parse_text(P, "x.yml", "steps:\r\n- script: |\r\n    docker build .\r\n")
+    node = doc.root.value[0][1].value[0].value[0][1]
+    offset = doc.scalar_offsets(node)(0)
+    assert doc.position(offset) == (3, 5)
+
+
+@pytest.mark.parametrize("style", ["plain", "single", "double", "literal", "folded"])
+def test_scalar_offsets_point_at_source(style: str) -> None:
+    value = "docker build -t app ."
+    source = {
+        "plain": value, "single": f"'{value}'", "double": f'"{value}"',
+        "literal": f"|\n  echo hi\n  {value}", "folded": f">\n  {value}",
+    }[style]
+    doc = parse_text(P, "x.yml", f"script: {source}\n")
+    node = doc.root.value[0][1]
+    at = node.value.index("docker")
+    offset = doc.scalar_offsets(node)(at)
+    assert doc.text[offset:offset + 6] == "docker"
+
+
+def test_unreadable_path(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match="cannot read"):
+        load(tmp_path, "dir")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_parse_never_raises_anything_else(text: str) -> None:
+    try:
+        doc = parse_text(P, "x.yml", text)
+    except DocumentError as e:
+        assert e.line >= 1 and e.column >= 1
+        return
+    for offset in range(0, len(doc.text) + 1, 7):
+        line, col = doc.position(offset)
+        assert 1 <= line <= doc.text.count("\n") + 1 and col >= 1

@@ -1,0 +1,65 @@
+"""``.pre-commit-hooks.yaml`` is tested like code: the real ``pre-commit try-repo`` runs this
+checkout's hook in a temporary git repository (pre-commit builds the hook environment with
+pip, the one network use the tests allow)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from conftest import ROOT
+
+HOOKS = ROOT / ".pre-commit-hooks.yaml"
+
+
+def test_hook_definition() -> None:
+    hooks = YAML(typ="safe").load(HOOKS.read_text())
+    assert [h["id"] for h in hooks] == ["layerlint"]
+    hook = hooks[0]
+    assert hook["entry"] == "layerlint check" and hook["language"] == "python"
+    assert hook["types"] == ["yaml"]  # pipelines anywhere; layerlint skips the rest
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
+                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"})
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.mark.skipif(shutil.which("pre-commit") is None, reason="pre-commit not installed")
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"azure-pipelines.yml": "trigger: none\nsteps:\n- script: docker build -t app .\n",
+      "docker-compose.yml": "services:\n  a:\n    image: x\n"}, 1),
+    ({"azure-pipelines.yml": "trigger: none\nsteps:\n- script: echo hello\n",
+      ".github/workflows/ci.yml": "on: push\njobs:\n  a:\n    runs-on: x\n"}, 0),
+])
+def test_try_repo(tmp_path: Path, pre_commit_home: Path, files: dict[str, str],
+                  expected: int) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    _git(repo, "add", "-A")
+    proc = subprocess.run(
+        ["pre-commit", "try-repo", str(ROOT), "layerlint", "--all-files"],
+        cwd=repo, capture_output=True, text=True, check=False, timeout=600,
+        env={**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home)},
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == expected, output
+    if expected:
+        assert "azure-pipelines.yml:3:11: LL101" in output
+    else:
+        assert "Passed" in output
