@@ -231,6 +231,8 @@ def parse_text(path: Path, display: str, text: str, *, encoding: str = "utf-8",
         roots = [n for n in YAML(typ="safe", pure=pure).compose_all(text) if n is not None]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context == "while scanning a simple key" and exc.context_mark is not None:
+            mark = exc.context_mark  # the key missing its ": " is the cause, not where it ended
         message = " ".join(str(x) for x in (exc.context, exc.problem) if x) or "invalid YAML"
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         raise DocumentError(message, line, col) from None

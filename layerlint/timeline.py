@@ -105,12 +105,12 @@ def build_timeline(job: Job, compose_cache: ComposeCache | None = None) -> Timel
         if task is not None and task[0] == "cache":
             timeline.caches.append(_cache_task(step, index, job))
             continue
-        if task is not None and task[0] == "docker":
+        if task is not None and task[0] == "docker" and task[1] in (0, 1, 2):
             build = _docker_task(step, index, job, task[1])
             if build is not None:
                 timeline.builds.append(build)
             continue
-        if task is not None and task[0] == "dockercompose":
+        if task is not None and task[0] == "dockercompose" and task[1] in (0, 1):
             build = _compose_task(step, index, task[1], compose_cache)
             if build is not None:
                 timeline.builds.append(build)

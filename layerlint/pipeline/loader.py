@@ -44,7 +44,7 @@ class Loader:
         self.load_doc = load_doc
         self.template_repos = template_repos or {}
         self.pipeline = Pipeline()
-        self._visited_steps: set[int] = set()
+        self._visited: set[int] = set()  # stage, job and step nodes placed in a job
         self._stepish_params: list[tuple[Node, Scope]] = []
         self._reported: set[tuple[str, int]] = set()
 
@@ -99,6 +99,7 @@ class Loader:
                 self._container(tnode, tscope, pool, variables, "extends")
 
     def _stage(self, node: Node, scope: Scope, pool: Pool, variables: dict[str, str]) -> None:
+        self._visited.add(id(node))
         if get(node, "template", scope) and not get(node, "stage", scope):
             target = self._template(node, scope)
             if target is not None:
@@ -116,6 +117,7 @@ class Loader:
                 self._job(item, s, pool, variables)
 
     def _job(self, node: Node, scope: Scope, pool: Pool, variables: dict[str, str]) -> None:
+        self._visited.add(id(node))
         if get(node, "template", scope) and not (
             get(node, "job", scope) or get(node, "deployment", scope) or get(node, "phase", scope)
         ):
@@ -182,7 +184,9 @@ class Loader:
                     if found:
                         out.extend(self._steps(*found, hook, cond or conditional, depth + 1))
                 continue
-            self._visited_steps.add(id(item))
+            self._visited.add(id(item))
+            if _disabled(item, s):
+                continue
             out.append(Step(item, s, kind, cond or conditional, hook))
         return out
 
@@ -326,22 +330,37 @@ class Loader:
         )
 
     def _orphan_step_params(self) -> None:
-        """Step lists passed as template parameters that no expansion placed (the template
-        was not found, lives elsewhere, or splices them in a way not modelled) are linted
-        as a job of the file they are written in."""
+        """Stages, jobs and steps passed as template parameters (``extends: parameters:`` or
+        a ``- template:`` reference's) that no expansion placed, because the template was
+        not found, lives in another repository, or splices them in a way not modelled, are
+        linted in the file they are written in (rules.md, "Steps passed as parameters")."""
         from ruamel.yaml.nodes import MappingNode, SequenceNode
 
-        for node, scope in self._stepish_params:
+        pending = list(self._stepish_params)
+        while pending:
+            node, scope = pending.pop(0)
             node, scope = scope.resolve(node)
+            if isinstance(node, MappingNode):  # e.g. an object parameter holding `stages:`
+                pending.extend((v, s) for _, v, s in mapping_items(node, scope))
+                continue
             if not isinstance(node, SequenceNode):
                 continue
-            items = [i for i in node.value if isinstance(i, MappingNode)]
-            if not items or any(id(i) in self._visited_steps for i in items):
+            items = [(i, s) for i, s, _ in sequence_items(node, scope)
+                     if isinstance(i, MappingNode)]
+            if not items or any(id(i) in self._visited for i, _ in items):
                 continue
-            steps = self._steps(node, scope)
-            if steps:
-                job = Job("parameters", Origin(scope.doc, node), HOSTED, {}, steps)
-                self.pipeline.jobs.append(job)
+            keys = {k for i, s in items for k, _, _ in mapping_items(i, s)}
+            if "stage" in keys:
+                for i, s in items:
+                    self._stage(i, s, HOSTED, {})
+            elif keys & {"job", "deployment", "phase"}:
+                for i, s in items:
+                    self._job(i, s, HOSTED, {})
+            elif keys & set(STEP_KINDS):
+                steps = self._steps(node, scope)
+                if steps:
+                    self.pipeline.jobs.append(
+                        Job("parameters", Origin(scope.doc, node), HOSTED, {}, steps))
 
 
 def scope_resolve(node: Node, scope: Scope) -> tuple[Node, Scope]:
@@ -349,9 +368,23 @@ def scope_resolve(node: Node, scope: Scope) -> tuple[Node, Scope]:
 
 
 def _named_pool(name: str) -> Pool:
-    if name.strip().lower() == "azure pipelines":
+    """``Azure Pipelines`` is the hosted pool; the legacy hosted queues are named
+    ``Hosted ...`` (``Hosted Ubuntu 1604``, ``Hosted VS2017``, ``Hosted macOS``); any
+    other name is a self-hosted pool."""
+    low = name.strip().lower()
+    if low == "azure pipelines":
         return Pool(hosted=True, name=name)
+    if low.startswith("hosted"):
+        os: OS = ("windows" if ("vs20" in low or "windows" in low) else
+                  "macos" if "mac" in low else "linux")
+        return Pool(hosted=True, os=os, name=name)
     return Pool(hosted=False, name=name)
+
+
+def _disabled(step: Node, scope: Scope) -> bool:
+    """``enabled: false`` steps never run."""
+    found = get(step, "enabled", scope)
+    return found is not None and (scope.text(found[0]) or "").strip().lower() == "false"
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -207,15 +207,20 @@ def sequence_items(node: Node | None, scope: Scope) -> Iterator[tuple[Node, Scop
                 each = _EACH.match(expr)
                 if each:
                     source = scope.lookup(each.group(2).strip())
-                    if source is None:
+                    elements: list[Node] = []
+                    if source is not None:
+                        src_node, src_scope = source.scope.resolve(source.node)
+                        if isinstance(src_node, SequenceNode):
+                            elements = src_node.value
+                        elif isinstance(src_node, MappingNode):
+                            elements = [val for _, val in src_node.value]
+                    if not elements:
+                        # unknown or empty in this scope (a template linted with its
+                        # defaults): the body may still run for some caller, so lint it
+                        # once with the loop variable unknown
+                        for n, s, _ in sequence_items(v, scope):
+                            yield n, s, True
                         continue
-                    src_node, src_scope = source.scope.resolve(source.node)
-                    if isinstance(src_node, SequenceNode):
-                        elements = src_node.value
-                    elif isinstance(src_node, MappingNode):
-                        elements = [val for _, val in src_node.value]
-                    else:
-                        elements = []
                     for element in elements:
                         inner = scope.with_local(each.group(1), Bound(element, src_scope))
                         for n, s, _ in sequence_items(v, inner):

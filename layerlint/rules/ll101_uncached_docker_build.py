@@ -45,6 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from layerlint.rules.advice import advice, consequence
 from layerlint.rules.base import Context, Hit, RuleMeta, hosted_severity
 
 META = RuleMeta(
@@ -65,10 +66,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                        "GitHub Actions")
             else:
                 why = "imports no layer cache"
-            message = (
-                f"`{build.command}` {why}, so every run on a fresh agent rebuilds every "
-                "layer; use `docker buildx build --cache-from=type=local,src=DIR "
-                "--cache-to=type=local,dest=DIR-new,mode=max` with a Cache@2 step on DIR"
-            )
+            job = timeline.job
+            message = f"`{build.command}` {why}, so {consequence(job)}; {advice(job)}"
             yield Hit(META.code, build.doc, build.start, build.end, message, build.via,
                       hosted_severity(timeline.job, META.severity))

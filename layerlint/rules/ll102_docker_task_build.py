@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from layerlint.rules.advice import WINDOWS_ADVICE, consequence
 from layerlint.rules.base import Context, Hit, RuleMeta, hosted_severity
 
 META = RuleMeta(
@@ -52,17 +53,20 @@ def check(ctx: Context) -> Iterator[Hit]:
         for build in timeline.builds:
             if build.kind != "task" or build.cached:
                 continue
-            if build.note:
-                message = (
-                    f"`{build.command}` builds without a layer cache, and {build.note}, so "
-                    "cache flags cannot be added to it: replace it with a Cache@2 step and a "
-                    "`docker buildx build --cache-from/--cache-to ... --push` script step"
-                )
+            job = timeline.job
+            if job.pool.os == "windows":
+                todo = WINDOWS_ADVICE.replace("import a", "use `command: build` and import a")
+            elif build.note:
+                todo = ("replace it with a Cache@2 step and a `docker buildx build "
+                        "--cache-from/--cache-to ... --push` script step")
             else:
-                message = (
-                    f"`{build.command}` runs a plain `docker build` that imports no layer "
-                    "cache, so every run on a fresh agent rebuilds every layer: replace it "
-                    "with a Cache@2 step and a cached `docker buildx build` script step"
-                )
+                todo = ("replace it with a Cache@2 step and a cached `docker buildx build` "
+                        "script step")
+            if build.note:
+                what = (f"`{build.command}` builds without a layer cache, and {build.note} "
+                        "so cache flags cannot be added to it")
+            else:
+                what = f"`{build.command}` runs a plain `docker build` that imports no cache"
+            message = f"{what}; {consequence(job)}: {todo}"
             yield Hit(META.code, build.doc, build.start, build.end, message, build.via,
                       hosted_severity(timeline.job, META.severity))
