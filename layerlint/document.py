@@ -21,6 +21,7 @@ Python one otherwise; both give marks with ``index``/``line``/``column``.
 from __future__ import annotations
 
 import bisect
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -81,6 +82,16 @@ class Document:
         character is matched to the next source character equal to it, a folded line
         break matches a source line break, and an escape sequence matches its backslash.
         """
+        table: list[int] = []
+
+        def offset(k: int) -> int:
+            if not table:
+                table.extend(self._offset_table(node))
+            return table[max(0, min(k, len(table) - 1))]
+
+        return offset
+
+    def _offset_table(self, node: Node) -> list[int]:
         start, end = self.node_span(node)
         value: str = node.value if isinstance(node.value, str) else ""
         style = getattr(node, "style", None)
@@ -112,11 +123,7 @@ class Document:
             else:
                 i += 1
         table.append(end)
-
-        def offset(k: int) -> int:
-            return table[max(0, min(k, len(table) - 1))]
-
-        return offset
+        return table
 
 
 def decode(data: bytes) -> tuple[str, str, bool]:
@@ -166,9 +173,14 @@ def _check_depth(text: str, pure: bool) -> None:
             depth -= 1
 
 
-def _check_tree(doc: Document) -> None:
-    """Duplicate keys and alias-expansion size, on the node DAG, without recursion."""
+def _check_tree(doc: Document, aliases: bool = True) -> None:
+    """Duplicate keys and alias-expansion size, on the node DAG, without recursion. Sizes
+    are only computed when the text can hold aliases at all."""
     from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    if not aliases:
+        _check_duplicates(doc.root)
+        return
 
     sizes: dict[int, int] = {}
     stack: list[tuple[Node, bool]] = [(doc.root, False)]
@@ -198,13 +210,9 @@ def _check_tree(doc: Document) -> None:
         if isinstance(node, MappingNode):
             seen: set[str] = set()
             for k, v in node.value:
-                if isinstance(k.value, str) and k.tag.endswith(":str"):
+                if isinstance(k.value, str):
                     if k.value in seen:
-                        raise DocumentError(
-                            f"duplicate key {k.value!r}: Azure Pipelines rejects it",
-                            k.start_mark.line + 1,
-                            k.start_mark.column + 1,
-                        )
+                        raise _duplicate(k)
                     seen.add(k.value)
                 stack.append((k, False))
                 stack.append((v, False))
@@ -212,6 +220,30 @@ def _check_tree(doc: Document) -> None:
             stack.extend((v, False) for v in node.value)
 
 
+def _duplicate(k: Node) -> DocumentError:
+    return DocumentError(f"duplicate key {k.value!r}: Azure Pipelines rejects it",
+                         k.start_mark.line + 1, k.start_mark.column + 1)
+
+
+def _check_duplicates(root: Node) -> None:
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, MappingNode):
+            seen: set[object] = set()
+            for k, v in node.value:
+                if isinstance(k.value, str):
+                    if k.value in seen:
+                        raise _duplicate(k)
+                    seen.add(k.value)
+                stack.append(v)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+
+
+@functools.cache
 def _parser_is_pure() -> bool:
     """Use ruamel's C parser when ``ruamel.yaml.clib`` is installed."""
     import importlib.util
@@ -228,7 +260,9 @@ def parse_text(path: Path, display: str, text: str, *, encoding: str = "utf-8",
     try:
         if _might_nest_deeply(text):
             _check_depth(text, pure)
-        roots = [n for n in YAML(typ="safe", pure=pure).compose_all(text) if n is not None]
+        yaml = YAML(typ="safe", pure=pure)
+        yaml.Resolver = _resolver_class()
+        roots = [n for n in yaml.compose_all(text) if n is not None]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context == "while scanning a simple key" and exc.context_mark is not None:
@@ -244,8 +278,28 @@ def parse_text(path: Path, display: str, text: str, *, encoding: str = "utf-8",
         raise DocumentError(f"invalid YAML: {exc}") from None
     doc = Document(path, display, text, roots[0] if roots else None, bom, encoding)
     if doc.root is not None:
-        _check_tree(doc)
+        _check_tree(doc, aliases="*" in text)
     return doc
+
+
+@functools.cache
+def _resolver_class() -> type:
+    """A resolver that tags every plain scalar ``str``. Azure Pipelines reads every value as
+    a string (``enabled: false`` and ``enabled: 'false'`` are the same), and implicit tag
+    resolution (a regex battery per scalar) is half the cost of composing. Explicit tags
+    (``!!int 1``) are kept."""
+    from ruamel.yaml.nodes import ScalarNode, SequenceNode
+    from ruamel.yaml.resolver import VersionedResolver
+
+    class StringResolver(VersionedResolver):
+        def resolve(self, kind: type, value: object, implicit: object) -> str:
+            if kind is ScalarNode:
+                return "tag:yaml.org,2002:str"
+            if kind is SequenceNode:
+                return "tag:yaml.org,2002:seq"
+            return "tag:yaml.org,2002:map"
+
+    return StringResolver
 
 
 def load(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:

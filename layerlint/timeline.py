@@ -137,6 +137,8 @@ def _cache_task(step: Step, index: int, job: Job) -> CacheTask:
 def _script_builds(step: Step, index: int, job: Job, script: Script,
                    compose_cache: ComposeCache | None) -> list[Build]:
     text: str = script.node.value
+    if "docker" not in text:
+        return []  # every command the timeline records is a docker command
     commands = parse_powershell(text) if script.shell == "pwsh" else parse_bash(text)
     doc = script.scope.doc
     offset = doc.scalar_offsets(script.node)

@@ -91,9 +91,7 @@ class Scope:
         scope = self
         for _ in range(MAX_RESOLVE):
             value = getattr(node, "value", None)
-            if not isinstance(value, str) or not getattr(node, "tag", "").endswith(
-                (":str", ":null", ":int", ":bool", ":float")
-            ):
+            if not isinstance(value, str):  # only scalars have string values
                 return node, scope
             m = _EXPR.fullmatch(value.strip())
             if not m:
