@@ -23,7 +23,7 @@ from layerlint.finding import Finding
 from layerlint.pipeline.detect import why_not_pipeline
 from layerlint.pipeline.loader import Loader
 from layerlint.repo_files import RepoFiles
-from layerlint.rules import RULES
+from layerlint.rules import RULES, meta
 from layerlint.rules.base import Context, Hit
 from layerlint.severity_types import Severity
 from layerlint.timeline import Build, Timeline, build_timeline
@@ -42,6 +42,7 @@ class FileStatus:
 class BuildRecord:
     path: str
     line: int
+    column: int
     kind: str
     command: str
     cached: bool
@@ -102,8 +103,10 @@ class Engine:
 
     # -- documents ---------------------------------------------------------------------
     def display(self, path: Path) -> str:
+        """Paths are reported relative to the working directory (``../x`` included), as
+        users name them; absolute only when no relative path exists (another drive)."""
         try:
-            return os.path.relpath(path, self.cwd) if path.is_relative_to(self.cwd) else str(path)
+            return os.path.relpath(path, self.cwd)
         except ValueError:
             return str(path)
 
@@ -119,7 +122,7 @@ class Engine:
     # -- run ---------------------------------------------------------------------------
     def run(self, paths: Iterable[str]) -> Result:
         result = Result()
-        seen_builds: set[tuple[str, int, str]] = set()
+        seen_builds: set[tuple[str, int, int]] = set()
         findings: dict[tuple[str, str, int], Finding] = {}
         for path, root, explicit in iter_files(paths, self.cwd):
             for f in self._check_file(path, root, explicit, result, seen_builds):
@@ -128,7 +131,7 @@ class Engine:
         return result
 
     def _check_file(self, path: Path, root: Path, explicit: bool, result: Result,
-                    seen_builds: set[tuple[str, int, str]]) -> Iterator[Finding]:
+                    seen_builds: set[tuple[str, int, int]]) -> Iterator[Finding]:
         doc = self.document(path)
         display = self.display(path.resolve())
         if isinstance(doc, DocumentError):
@@ -151,7 +154,7 @@ class Engine:
         for timeline in linted.timelines:
             for build in timeline.builds:
                 record = self._build_record(build)
-                key = (record.path, record.line, record.command)
+                key = (record.path, record.line, record.column)
                 if key not in seen_builds:
                     seen_builds.add(key)
                     result.builds.append(record)
@@ -198,8 +201,6 @@ class Engine:
                  message: str) -> Finding:
         line, col = doc.position(start)
         end_line, end_col = doc.position(max(start, end))
-        from layerlint.rules import meta
-
         severity: Severity = self.severity.get(hit.code) or hit.severity or meta(
             hit.code).severity
         return Finding(doc.display, line, col, hit.code, end_line, end_col, meta(hit.code).name,
@@ -207,16 +208,15 @@ class Engine:
 
     def _finding_at(self, code: str, path: str, line: int, col: int, end_line: int,
                     end_col: int, message: str) -> Finding:
-        from layerlint.rules import meta
-
         m = meta(code)
         return Finding(path, line, col, code, end_line, end_col, m.name,
                        self.severity.get(code, m.severity), message)
 
     def _build_record(self, build: Build) -> BuildRecord:
         types = sorted({ref.spec.type for ref in build.imports})
-        return BuildRecord(build.doc.display, build.doc.position(build.start)[0], build.kind,
-                           build.command, build.cached, tuple(types))
+        line, column = build.doc.position(build.start)
+        return BuildRecord(build.doc.display, line, column, build.kind, build.command,
+                           build.cached, tuple(types))
 
 
 __all__ = ["DEFAULT_MAX_BYTES", "Engine", "Result", "repo_root_for", "select_codes"]

@@ -71,7 +71,7 @@ def test_json_contract(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-
     }]
     assert data["files"] == [{"path": "compose.yml", "status": "skipped"},
                              {"path": "p.yml", "status": "linted"}]
-    assert data["builds"] == [{"path": "p.yml", "line": 2, "kind": "script",
+    assert data["builds"] == [{"path": "p.yml", "line": 2, "column": 11, "kind": "script",
                                "command": "docker build", "cached": False, "cache": []}]
 
 

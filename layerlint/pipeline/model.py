@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from layerlint.document import Node
+from layerlint.document import Document, Node
 from layerlint.pipeline.scope import Origin, Scope, get, mapping_items
 from layerlint.severity_types import Severity
 
@@ -46,7 +46,7 @@ class Step:
         return Origin(self.scope.doc, self.node)
 
     @property
-    def doc(self):  # type: ignore[no-untyped-def]  # Document; kept light for mypy cycles
+    def doc(self) -> Document:
         return self.scope.doc
 
     def get(self, key: str) -> tuple[Node, Scope] | None:

@@ -4,7 +4,8 @@
 where each finding has ``code``, ``name``, ``severity``, ``path``, ``line``, ``column``,
 ``end_line``, ``end_column`` (1-based), ``message`` and ``fix`` (null or
 ``{"applicability", "title"}``); each file ``{"path", "status"}`` (``linted``, ``skipped``,
-``error``); each build ``{"path", "line", "kind", "command", "cached", "cache"}``.
+``error``); each build ``{"path", "line", "column", "kind", "command", "cached",
+"cache"}``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def to_data(result: Result) -> dict[str, Any]:
             {
                 "path": b.path,
                 "line": b.line,
+                "column": b.column,
                 "kind": b.kind,
                 "command": b.command,
                 "cached": b.cached,
