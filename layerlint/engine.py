@@ -146,6 +146,7 @@ class Engine:
             return
         try:
             linted = self._lint(doc, root)
+            placed = [f for f in (self._place(h, doc, root) for h in linted.hits) if f]
         except Exception as exc:  # a bug in layerlint must not hide the other files
             result.files.append(FileStatus(display, "error", f"internal error: {exc!r}"))
             result.internal_errors.append(f"{display}: {exc!r}")
@@ -158,17 +159,27 @@ class Engine:
                 if key not in seen_builds:
                     seen_builds.add(key)
                     result.builds.append(record)
+        yield from placed
+
+    def check_document(self, doc: Document, root: Path) -> list[Finding]:
+        """Findings (with their fixes) of one parsed document: what the fixer re-lints
+        after each pass. ``doc`` need not be on disk in this state."""
+        if why_not_pipeline(doc.root) is not None:
+            return []
+        linted = self._lint(doc, root)
+        found = {}
         for hit in linted.hits:
-            finding = self._place(hit, doc, root)
-            if finding is not None:
-                yield finding
+            f = self._place(hit, doc, root)
+            if f is not None:
+                found.setdefault((f.path, f.code, f.line), f)
+        return sorted(found.values())
 
     def _lint(self, doc: Document, root: Path) -> _Linted:
         loader = Loader(root, self.document, self.template_repos)
         pipeline = loader.load(doc)
         files = RepoFiles(root, self.document)
         timelines = [build_timeline(job, files.compose_cached) for job in pipeline.jobs]
-        ctx = Context(doc, pipeline, timelines)
+        ctx = Context(doc, pipeline, timelines, files)
         hits: list[Hit] = []
         for code in sorted(self.codes):
             hits.extend(RULES[code].check(ctx))

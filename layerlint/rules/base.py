@@ -18,6 +18,7 @@ from layerlint.document import Document
 from layerlint.finding import Fix
 from layerlint.pipeline.model import Job, Pipeline
 from layerlint.pipeline.scope import Origin
+from layerlint.repo_files import RepoFiles
 from layerlint.severity_types import Severity
 from layerlint.timeline import Timeline
 
@@ -48,6 +49,7 @@ class Context:
     doc: Document
     pipeline: Pipeline
     timelines: list[Timeline] = field(default_factory=list)
+    files: RepoFiles | None = None  # the repository around the file (None: unknown)
 
 
 class Rule(Protocol):
