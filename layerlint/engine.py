@@ -167,7 +167,7 @@ class Engine:
         if why_not_pipeline(doc.root) is not None:
             return []
         linted = self._lint(doc, root)
-        found = {}
+        found: dict[tuple[str, str, int], Finding] = {}
         for hit in linted.hits:
             f = self._place(hit, doc, root)
             if f is not None:

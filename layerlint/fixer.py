@@ -33,7 +33,7 @@ def select_fixes(fixes: Iterable[Fix]) -> list[Fix]:
     taken: list[tuple[int, int]] = []
     for fix in sorted(fixes, key=lambda f: min((e.start for e in f.edits), default=0)):
         spans = [(e.start, e.end) for e in fix.edits]
-        if any(s < te and ts < e or (s == e == ts) for s, e in spans for ts, te in taken):
+        if any((s < te and ts < e) or (s == e == ts) for s, e in spans for ts, te in taken):
             continue
         chosen.append(fix)
         taken.extend(spans)
