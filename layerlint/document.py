@@ -102,6 +102,7 @@ class Document:
             i = nl + 1 if nl >= 0 else len(raw)
         elif style in ("'", '"'):
             i = 1
+        indent = _block_indent(raw, i) if style in ("|", ">") else 0
         table: list[int] = []
         n = len(raw)
         for ch in value:
@@ -120,10 +121,24 @@ class Document:
                 i += {"x": 4, "u": 6, "U": 10}.get(raw[i + 1] if i + 1 < n else "", 2)
             elif style == '"' and raw[i] == "\\":
                 i += 2
+            elif raw[i] in "\r\n" and indent:
+                i += 2 if raw.startswith("\r\n", i) else 1
+                skip = 0  # a block line's indentation is not part of the value
+                while skip < indent and i < n and raw[i] == " ":
+                    i += 1
+                    skip += 1
             else:
                 i += 1
         table.append(end)
         return table
+
+
+def _block_indent(raw: str, body: int) -> int:
+    """Indentation of a block scalar's content: that of its least indented non-empty line
+    (with an indentation indicator, only more-indented leading lines are off by that)."""
+    widths = [len(line) - len(line.lstrip(" ")) for line in raw[body:].splitlines()
+              if line.strip()]
+    return min(widths, default=0)
 
 
 def decode(data: bytes) -> tuple[str, str, bool]:

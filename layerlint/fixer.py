@@ -7,9 +7,21 @@ skipped, like ruff's applier), copying the untouched text through.
 
 from __future__ import annotations
 
+import contextlib
+import difflib
+import os
+import stat
+import tempfile
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from layerlint.discover import iter_files
+from layerlint.document import Document, DocumentError, parse_text
+from layerlint.engine import Engine
 from layerlint.finding import Edit, Fix
+from layerlint.pipeline.detect import why_not_pipeline
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
@@ -38,3 +50,150 @@ def select_fixes(fixes: Iterable[Fix]) -> list[Fix]:
         chosen.append(fix)
         taken.extend(spans)
     return chosen
+
+
+MAX_PASSES = 10
+
+
+@dataclass
+class FileFix:
+    """What fixing one file did. ``fixed`` equals ``original`` when nothing was applied."""
+
+    path: Path
+    display: str
+    original: str
+    fixed: str
+    applied: list[tuple[str, str]] = field(default_factory=list)  # (code, fix title)
+    error: str | None = None
+    written: bool = False
+    rejected: list[str] = field(default_factory=list)  # fixes dropped as faulty
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.original
+
+    def diff(self) -> str:
+        return "".join(difflib.unified_diff(
+            self.original.splitlines(keepends=True), self.fixed.splitlines(keepends=True),
+            fromfile=f"a/{self.display}", tofile=f"b/{self.display}",
+        ))
+
+
+def _comment_lines(text: str) -> Counter[str]:
+    return Counter(line.strip() for line in text.splitlines() if line.strip().startswith("#"))
+
+
+def _attempt(doc: Document, fixes: list[Fix], comments: Counter[str]
+             ) -> tuple[str, Document | None, str]:
+    """Apply ``fixes`` to ``doc``; the new document, or None and why the result is refused:
+    it does not parse, is no longer a pipeline, or lost a comment line."""
+    text = apply_edits(doc.text, [e for fix in fixes for e in fix.edits])
+    try:
+        new = parse_text(doc.path, doc.display, text, encoding=doc.encoding, bom=doc.bom)
+    except DocumentError as exc:
+        return text, None, f"the result would not parse ({exc.message}, line {exc.line})"
+    if why_not_pipeline(new.root) is not None:
+        return text, None, "the result would no longer be a pipeline"
+    if _comment_lines(text) < comments:
+        return text, None, "the result would lose a comment"
+    return text, new, ""
+
+
+def fix_document(engine: Engine, doc: Document, root: Path, *, unsafe: bool = False) -> FileFix:
+    """Apply fixes to one document until none is left: each pass applies every
+    non-overlapping fix, re-parses and re-lints; at most ``MAX_PASSES`` passes. When a
+    pass's result is refused (see ``_attempt``), its fixes are tried one by one and the
+    faulty ones are dropped and reported; the others still apply."""
+    outcome = FileFix(doc.path, doc.display, doc.text, doc.text)
+    comments = _comment_lines(doc.text)
+    rejected: set[tuple[str, int, str]] = set()
+    for _ in range(MAX_PASSES):
+        findings = engine.check_document(doc, root)
+        fixable = [f for f in findings if f.fix is not None and f.path == doc.display
+                   and (unsafe or f.fix.applicability == "safe") and f.fix.edits
+                   and (f.code, f.line, f.fix.title) not in rejected]
+        if not fixable:
+            return outcome
+        owner = {id(f.fix): f for f in fixable}
+        chosen = select_fixes(f.fix for f in fixable if f.fix is not None)
+        text, new, why = _attempt(doc, chosen, comments)
+        if new is None:
+            good = []
+            for fix in chosen:
+                if _attempt(doc, [fix], comments)[1] is None:
+                    f = owner[id(fix)]
+                    rejected.add((f.code, f.line, fix.title))
+                    outcome.rejected.append(f"{f.code} at line {f.line}: {why}; fix not applied "
+                                            "(please report this)")
+                else:
+                    good.append(fix)
+            if not good:
+                continue
+            chosen = good
+            text, new, why = _attempt(doc, chosen, comments)
+            if new is None:
+                outcome.error = f"fixes not applied: {why} (please report this)"
+                return outcome
+        if text == doc.text:
+            return outcome
+        outcome.applied.extend((owner[id(fix)].code, fix.title) for fix in chosen)
+        outcome.fixed = text
+        doc = new
+    outcome.error = f"fixes did not settle after {MAX_PASSES} passes (please report this)"
+    return outcome
+
+
+def encode_like(text: str, original: bytes) -> bytes:
+    """``text`` in the encoding and with the byte-order mark of ``original``."""
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"),
+                       (b"\xfe\xff", "utf-16-be")):
+        if original.startswith(bom):
+            return bom + text.encode(codec)
+    return text.encode("utf-8")
+
+
+def write_atomic(path: Path, text: str, original: bytes) -> None:
+    """Replace ``path`` with ``text``: a temporary file in the same directory renamed over
+    the original, keeping its mode and encoding. Refuses when the file changed on disk since
+    ``original`` was read."""
+    if path.read_bytes() != original:
+        raise OSError(f"{path.name} changed on disk since it was read; not written")
+    data = encode_like(text, original)
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".layerlint", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def fix_paths(engine: Engine, paths: Sequence[str], *, unsafe: bool = False,
+              write: bool = True) -> list[FileFix]:
+    """Fix every pipeline file under ``paths``; write the changed ones when ``write``.
+    Files with LL001 are never written."""
+    outcomes: list[FileFix] = []
+    for path, root, _ in iter_files(paths, engine.cwd):
+        doc = engine.document(path)
+        if isinstance(doc, DocumentError) or why_not_pipeline(doc.root) is not None:
+            continue
+        try:
+            original = doc.path.read_bytes()
+        except OSError:
+            continue
+        outcome = fix_document(engine, doc, root, unsafe=unsafe)
+        if outcome.changed and write:
+            try:
+                write_atomic(doc.path, outcome.fixed, original)
+                outcome.written = True
+            except OSError as exc:
+                outcome.error = f"not written: {exc.strerror or exc}"
+        if outcome.changed or outcome.error or outcome.rejected:
+            outcomes.append(outcome)
+    return outcomes

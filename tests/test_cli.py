@@ -17,8 +17,8 @@ def test_findings_exit_1_with_text_lines(cli, tmp_path: Path) -> None:  # type: 
     r = cli("check", "azure-pipelines.yml", cwd=tmp_path)
     assert r.code == 1
     first, summary = r.out.splitlines()
-    assert first.startswith("azure-pipelines.yml:2:11: LL101 `docker build` imports no layer")
-    assert summary == "Found 1 finding (1 error) in 1 file checked."
+    assert first.startswith("azure-pipelines.yml:2:11: LL101 [*] `docker build` imports no layer")
+    assert summary == "Found 1 finding (1 error; 1 fixable) in 1 file checked."
 
 
 def test_clean_exit_0(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -67,7 +67,8 @@ def test_json_contract(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-
     assert data["findings"] == [{
         "code": "LL101", "name": "uncached-docker-build", "severity": "error",
         "path": "p.yml", "line": 2, "column": 11, "end_line": 2, "end_column": 32,
-        "message": data["findings"][0]["message"], "fix": None,
+        "message": data["findings"][0]["message"],
+        "fix": {"applicability": "safe", "title": data["findings"][0]["fix"]["title"]},
     }]
     assert data["files"] == [{"path": "compose.yml", "status": "skipped"},
                              {"path": "p.yml", "status": "linted"}]

@@ -115,3 +115,11 @@ def test_parse_never_raises_anything_else(text: str) -> None:
     for offset in range(0, len(doc.text) + 1, 7):
         line, col = doc.position(offset)
         assert 1 <= line <= doc.text.count("\n") + 1 and col >= 1
+
+
+def test_block_indentation_is_not_part_of_the_value() -> None:
+    doc = parse_text(P, "x.yml", "s: |\n    if x; then\n      docker build .\n    fi\n")
+    node = doc.root.value[0][1]
+    at = node.value.index("\n") + 1  # first (indentation) space of the second value line
+    offset = doc.scalar_offsets(node)(at)
+    assert doc.position(offset) == (3, 5)  # block indent is 4: the value's space is col 5

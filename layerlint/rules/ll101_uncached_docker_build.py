@@ -37,20 +37,28 @@ Good example
                 $(Pipeline.Workspace)/docker_cache/myapp
 
 Fix
-    Safe (planned): rewrite the command into the cached buildx form and insert the Cache@2
-    step before the step (rules.md, "The fixed form").
+    Safe: rewrite the command into the cached buildx form (guarded ``layerlint`` builder,
+    ``--cache-from``/``--cache-to`` a per-image dir, ``--load``, the cache rotation chained
+    to the build) and insert the Cache@2 step before the step (rules.md, "The fixed form").
+    Every other flag and the context are kept as written. Not offered on Windows pools (no
+    buildx docker-container builder there), for ``--no-cache`` builds, or where the command
+    sits in a pipe, a ``$( )`` or a continued line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from layerlint.finding import Fix
+from layerlint.fixes.plan import cache_dir, cache_insert, dockerfile_of, image_slug, script_fix
+from layerlint.pipeline.scripts import inline_script
 from layerlint.rules.advice import advice, consequence
 from layerlint.rules.base import Context, Hit, RuleMeta, hosted_severity
+from layerlint.timeline import Build, Timeline
 
 META = RuleMeta(
     "LL101", "uncached-docker-build",
-    "A docker build in a script imports no layer cache.", "error",
+    "A docker build in a script imports no layer cache.", "error", "safe",
 )
 
 
@@ -69,4 +77,20 @@ def check(ctx: Context) -> Iterator[Hit]:
             job = timeline.job
             message = f"`{build.command}` {why}, so {consequence(job)}; {advice(job)}"
             yield Hit(META.code, build.doc, build.start, build.end, message, build.via,
-                      hosted_severity(timeline.job, META.severity))
+                      hosted_severity(timeline.job, META.severity), _fix(build, timeline))
+
+
+def _fix(build: Build, timeline: Timeline) -> Fix | None:
+    """Rewrite the command into the cached buildx form and insert its Cache@2 step."""
+    image = image_slug(build, timeline)
+    directory = cache_dir(image)
+    edits = script_fix(build, timeline.job, directory)
+    script = inline_script(build.step, timeline.job.pool)
+    if not edits or script is None:
+        return None
+    dockerfile = dockerfile_of(build, script.node.value, script.shell)
+    insert = cache_insert(build, image, dockerfile, directory)
+    if insert is None:
+        return None
+    return Fix(f"Build with buildx and a local layer cache restored by Cache@2 ({image})",
+               "safe", (insert, *edits))

@@ -31,20 +31,25 @@ Good example
     - script: docker buildx build ... --cache-from=type=local,src=... --push .
 
 Fix
-    ``build``: safe (planned), replace the task by Cache@2 and a buildx script step.
-    ``buildAndPush``: unsafe (planned), only when the registry's login server is configured.
+    ``build``: safe, replace the task by Cache@2 and a buildx script step, mapping
+    ``Dockerfile``, ``buildContext``, ``tags``, ``repository`` and ``arguments``.
+    ``buildAndPush``: unsafe (``--unsafe-fixes``), offered only when the configuration's
+    ``registries`` maps the ``containerRegistry`` service connection to its login server:
+    a Docker@2 ``login`` step, Cache@2, and ``docker buildx build ... --push``. No fix for
+    a Dockerfile given as a glob, for Docker@0/1, or on Windows pools.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from layerlint.fixes.docker_task import docker_task_fix
 from layerlint.rules.advice import WINDOWS_ADVICE, consequence
 from layerlint.rules.base import Context, Hit, RuleMeta, hosted_severity
 
 META = RuleMeta(
     "LL102", "docker-task-build",
-    "A Docker task builds an image without a layer cache.", "error",
+    "A Docker task builds an image without a layer cache.", "error", "safe",
 )
 
 
@@ -67,6 +72,10 @@ def check(ctx: Context) -> Iterator[Hit]:
                         "so cache flags cannot be added to it")
             else:
                 what = f"`{build.command}` runs a plain `docker build` that imports no cache"
+            registries: dict[str, str] = getattr(ctx, "registries", None) or {}
+            fix, why_not = docker_task_fix(build.step, job, registries)
             message = f"{what}; {consequence(job)}: {todo}"
+            if why_not and "registries" in why_not:
+                message += f" ({why_not})"
             yield Hit(META.code, build.doc, build.start, build.end, message, build.via,
-                      hosted_severity(timeline.job, META.severity))
+                      hosted_severity(timeline.job, META.severity), fix)

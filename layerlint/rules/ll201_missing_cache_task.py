@@ -25,19 +25,24 @@ Good example
     - script: docker buildx build --cache-from=type=local,src=$(Pipeline.Workspace)/... .
 
 Fix
-    Safe (planned): insert the Cache@2 step before the build step.
+    Safe: insert a Cache@2 step for the directory before the build step, with a key that
+    changes every run and two restore prefixes (rules.md, "The fixed form").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from layerlint.finding import Fix
+from layerlint.fixes.plan import cache_insert, dockerfile_of, image_slug, spell_dir
+from layerlint.pipeline.paths import DirPath
+from layerlint.pipeline.scripts import inline_script
 from layerlint.rules.base import Context, Hit, RuleMeta
-from layerlint.timeline import caches_for, primary_dir, stray_caches
+from layerlint.timeline import Build, Timeline, caches_for, primary_dir, stray_caches
 
 META = RuleMeta(
     "LL201", "missing-cache-task",
-    "A build's local cache dir is not restored by any Cache@2 step.", "error",
+    "A build's local cache dir is not restored by any Cache@2 step.", "error", "safe",
 )
 
 
@@ -57,4 +62,18 @@ def check(ctx: Context) -> Iterator[Hit]:
                 "step in this job, so it is empty on every fresh agent and the cache never "
                 f"hits; add a Cache@2 step with `path: {d.display()}` before this step"
             )
-            yield Hit(META.code, build.doc, build.start, build.end, message, build.via)
+            yield Hit(META.code, build.doc, build.start, build.end, message, build.via,
+                      fix=_fix(build, timeline, d))
+
+
+def _fix(build: Build, timeline: Timeline, d: DirPath) -> Fix | None:
+    path = spell_dir(d)
+    if path is None or timeline.job.pool.os == "windows":
+        return None
+    image = image_slug(build, timeline)
+    script = inline_script(build.step, timeline.job.pool)
+    dockerfile = dockerfile_of(build, script.node.value, script.shell) if script else None
+    insert = cache_insert(build, image, dockerfile, path)
+    if insert is None:
+        return None
+    return Fix(f"Insert a Cache@2 step restoring {path}", "safe", (insert,))

@@ -30,19 +30,25 @@ Good example
     - script: docker buildx build --cache-from=type=local,src=$(Pipeline.Workspace)/cache ...
 
 Fix
-    Safe (planned): rewrite the Cache@2 ``path`` to the build's directory.
+    Safe: rewrite the Cache@2 ``path`` to the build's directory (the build is the ground
+    truth), when the job's builds use exactly one directory and the path is written in
+    this file rather than passed in as a template parameter.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from layerlint.finding import Edit, Fix
+from layerlint.fixes.plan import spell_dir
+from layerlint.fixes.yamltext import yaml_scalar
+from layerlint.pipeline.paths import DirPath
 from layerlint.rules.base import Context, Hit, RuleMeta
 from layerlint.timeline import CacheTask, Timeline, stray_caches
 
 META = RuleMeta(
     "LL202", "cache-path-mismatch",
-    "A Cache@2 path differs from the build's local cache dir.", "error",
+    "A Cache@2 path differs from the build's local cache dir.", "error", "safe",
 )
 
 
@@ -57,7 +63,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                 f"of this job use ({names}): the restored dir is never read and the build's "
                 "cache is never saved"
             )
-            yield _hit(cache, message, timeline)
+            yield _hit(cache, message, timeline, _fix(cache, dirs))
             reported.add(cache.index)
         yield from _export_mismatches(timeline, reported)
 
@@ -85,9 +91,22 @@ def _export_mismatches(timeline: Timeline, reported: set[int]) -> Iterator[Hit]:
                         break
 
 
-def _hit(cache: CacheTask, message: str, timeline: Timeline) -> Hit:
+def _fix(cache: CacheTask, dirs: list[DirPath]) -> Fix | None:
+    """Point the Cache@2 path at the build's directory when there is exactly one and the
+    path is written literally here (not passed in as a template parameter)."""
+    node = cache.path_node
+    if len(dirs) != 1 or node is None or "${{" in str(getattr(node, "value", "")):
+        return None
+    path = spell_dir(dirs[0])
+    if path is None:
+        return None
+    start, end = int(node.start_mark.index), int(node.end_mark.index)
+    return Fix(f"Set the Cache@2 path to {path}", "safe", (Edit(start, end, yaml_scalar(path)),))
+
+
+def _hit(cache: CacheTask, message: str, timeline: Timeline, fix: Fix | None = None) -> Hit:
     node = cache.path_node
     assert node is not None
     doc = cache.path_scope.doc if cache.path_scope is not None else cache.step.doc
     start, end = int(node.start_mark.index), int(node.end_mark.index)
-    return Hit(META.code, doc, start, end, message, cache.step.scope.via)
+    return Hit(META.code, doc, start, end, message, cache.step.scope.via, fix=fix)

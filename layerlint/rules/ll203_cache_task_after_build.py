@@ -24,19 +24,22 @@ Good example
     - script: docker buildx build --cache-from=type=local,src=$(Pipeline.Workspace)/c ...
 
 Fix
-    Safe (planned): move the Cache@2 step to just before the first build that uses it.
+    Safe: move the Cache@2 step to just before the first build that uses it, re-indented
+    to its new neighbours.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from layerlint.finding import Fix
+from layerlint.fixes.plan import move_step
 from layerlint.rules.base import Context, Hit, RuleMeta
 from layerlint.timeline import caches_for, primary_dir
 
 META = RuleMeta(
     "LL203", "cache-task-after-build",
-    "The Cache@2 step for a build's cache dir comes after the build.", "error",
+    "The Cache@2 step for a build's cache dir comes after the build.", "error", "safe",
 )
 
 
@@ -61,5 +64,10 @@ def check(ctx: Context) -> Iterator[Hit]:
                 "time; move the Cache@2 step before the build"
             )
             origin = cache.step.origin
+            fix = None
+            if origin.doc is build.step.doc:
+                edits = move_step(origin.doc, cache.step.node, build.step.node)
+                if edits:
+                    fix = Fix("Move the Cache@2 step before the build", "safe", tuple(edits))
             yield Hit(META.code, origin.doc, origin.start, origin.end, message,
-                      cache.step.scope.via)
+                      cache.step.scope.via, fix=fix)

@@ -1,0 +1,94 @@
+"""Replace a ``Docker@2`` build task by the fixed form: Cache@2 plus a buildx script step.
+
+The task's inputs map onto the command line Docker@2 itself would run (azure-pipelines.md
+3.3): ``docker build -f <Dockerfile> <arguments> -t <registry>/<repository>:<tag>...
+<buildContext>``, where ``buildContext``'s default ``**`` means the Dockerfile's directory
+and ``tags`` (default ``$(Build.BuildId)``) splits on newlines and commas.
+
+* ``command: build``: safe, unless ``containerRegistry`` is set: Docker@2 then prefixes
+  image names with the registry's login server, which only the service connection knows.
+* ``buildAndPush``: unsafe, offered only when the configuration maps the
+  ``containerRegistry`` service connection to its login server; it becomes a Docker@2
+  ``login`` step, Cache@2 and ``docker buildx build ... --push``.
+* No fix for a Dockerfile given as a glob (the default ``**/Dockerfile``), for Docker@0/1,
+  on Windows pools, or for steps carrying ``condition``/``env``/... that the new steps
+  would have to share.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from layerlint.finding import Edit, Fix
+from layerlint.fixes.buildx import BUILDER
+from layerlint.fixes.cache_step import cache_step_lines, dockerfile_segment, slug
+from layerlint.fixes.plan import cache_dir
+from layerlint.fixes.yamltext import item_slot, newline, render_step, yaml_scalar
+from layerlint.pipeline.model import Job, Step
+from layerlint.pipeline.scope import mapping_items
+
+_STEP_KEYS = {"task", "displayName", "inputs", "name"}
+
+
+def docker_task_fix(step: Step, job: Job, registries: dict[str, str]) -> tuple[Fix | None, str]:
+    """The fix, or None and the reason there is none (for the finding's message)."""
+    task = step.task
+    if task is None or task[1] != 2:
+        return None, "no automatic fix for Docker@0/1 tasks"
+    if job.pool.os == "windows":
+        return None, "no automatic fix on Windows agents (no buildx docker-container builder)"
+    keys = {k for k, _, _ in mapping_items(step.node, step.scope)}
+    if keys - _STEP_KEYS:
+        return None, f"no automatic fix for a step with {', '.join(sorted(keys - _STEP_KEYS))}"
+    command = (step.input_text("command") or "buildAndPush").strip().lower()
+    dockerfile = step.input_text("Dockerfile")
+    if not dockerfile or dockerfile_segment(dockerfile) is None:
+        return None, "no automatic fix while `Dockerfile` is a glob or unknown; name the file"
+    registry = step.input_text("containerRegistry")
+    server = registries.get(registry) if registry else None
+    if registry and server is None:
+        return None, (f"to enable the fix, map the service connection {registry!r} to its "
+                      "login server under `registries` in the layerlint configuration")
+    if command == "buildandpush" and not registry:
+        return None, "no automatic fix for buildAndPush without `containerRegistry`"
+    repository = step.input_text("repository")
+    tags = [t.strip() for t in re.split(r"[\n,]", step.input_text("tags") or "$(Build.BuildId)")
+            if t.strip()]
+    image = f"{server}/{repository}" if server and repository else repository
+    name = slug(repository or posixpath.dirname(dockerfile) or "image")
+    directory = cache_dir(name)
+    context = step.input_text("buildContext")
+    if not context or context.strip() == "**":
+        context = posixpath.dirname(dockerfile) or "."
+    push = command == "buildandpush"
+    flags = [f"--cache-from=type=local,src={directory}",
+             f"--cache-to=type=local,dest={directory}-new,mode=max",
+             "--push" if push else "--load", f"-f {dockerfile}"]
+    flags += [f"-t {image}:{tag}" for tag in tags] if image else []
+    arguments = " ".join((step.input_text("arguments") or "").split())
+    if arguments and not push:  # buildAndPush ignores `arguments`; keep that behaviour
+        flags.append(arguments)
+    flags.append(context)
+    script = ["set -euo pipefail",
+              f"docker buildx inspect {BUILDER} >/dev/null 2>&1 \\",
+              f"  || docker buildx create --name {BUILDER} --driver docker-container",
+              f"docker buildx build --builder {BUILDER} \\"]
+    script += [f"  {flag} \\" for flag in flags[:-1]] + [f"  {flags[-1]}"]
+    script += [f"rm -rf {directory}", f"mv {directory}-new {directory}"]
+    display = step.text("displayName") or f"Build {name} (cached)"
+    slot = item_slot(step.doc, step.node)
+    if slot is None:
+        return None, "no automatic fix for this step's layout"
+    nl = newline(step.doc.text)
+    steps: list[list[str]] = []
+    if push:
+        steps.append(["task: Docker@2", f"displayName: Log in to {registry}", "inputs:",
+                      "  command: login", f"  containerRegistry: {yaml_scalar(registry or '')}"])
+    steps.append(cache_step_lines(name, dockerfile_segment(dockerfile), directory))
+    steps.append(["script: |", *[f"  {line}" for line in script],
+                  f"displayName: {yaml_scalar(display)}"])
+    text = "".join(render_step(lines, slot, nl) for lines in steps)
+    title = (f"Replace Docker@2 {'buildAndPush' if push else 'build'} by Cache@2 and a cached "
+             f"buildx build ({name})")
+    return Fix(title, "unsafe" if push else "safe", (Edit(slot.start, slot.end, text),)), ""

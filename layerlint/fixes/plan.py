@@ -1,0 +1,163 @@
+"""Turn a finding's situation into file edits: the Cache@2 step to insert, a script command
+rewritten in place, a Cache@2 path rewritten, a Cache@2 step moved.
+
+Everything returns ``None`` when it cannot produce an edit it is sure of (Windows pools,
+unusual layouts, values it cannot know); the rule then reports without a fix.
+"""
+
+from __future__ import annotations
+
+from layerlint.document import Document, Node
+from layerlint.finding import Edit
+from layerlint.fixes.buildx import ScriptEdit, rewrite
+from layerlint.fixes.cache_step import CACHE_ROOT, cache_step_lines, dockerfile_segment, slug
+from layerlint.fixes.yamltext import item_slot, line_start, newline, render_step
+from layerlint.pipeline.model import Job
+from layerlint.pipeline.paths import DirPath
+from layerlint.pipeline.scripts import inline_script
+from layerlint.shell import parse_bash, parse_powershell
+from layerlint.timeline import Build, Timeline
+
+
+def image_slug(build: Build, timeline: Timeline) -> str:
+    """A slug for the build's image, unique among the job's builds."""
+    def own(b: Build) -> str:
+        tag = b.docker.tags[0].value if b.docker and b.docker.tags else None
+        return slug(tag)
+
+    mine = own(build)
+    taken = [own(b) for b in timeline.builds if b is not build and b.index <= build.index
+             and b.start < build.start]
+    if mine not in taken:
+        return mine
+    n = 2
+    while f"{mine}-{n}" in taken:
+        n += 1
+    return f"{mine}-{n}"
+
+
+def insert_step(doc: Document, before: Node, lines: list[str]) -> Edit | None:
+    """Insert a step (``lines`` relative to the content column) before step ``before``,
+    with the sibling's indentation; a step inside ``${{ if }}`` or a deployment hook gets
+    its new neighbour in the same list."""
+    slot = item_slot(doc, before)
+    if slot is None:
+        return None
+    return Edit(slot.start, slot.start, render_step(lines, slot, newline(doc.text)))
+
+
+def cache_insert(build: Build, image: str, dockerfile: str | None, path: str) -> Edit | None:
+    return insert_step(build.step.doc, build.step.node,
+                       cache_step_lines(image, dockerfile, path))
+
+
+def dockerfile_of(build: Build, value: str, shell: str) -> str | None:
+    """The Dockerfile's path relative to the repository root, when the script does not
+    move around first (a ``workingDirectory`` or a ``cd`` makes it unknown here)."""
+    if build.docker is None or build.step.text("workingDirectory"):
+        return None
+    commands = parse_powershell(value) if shell == "pwsh" else parse_bash(value)
+    if any(c.name in ("cd", "pushd", "Set-Location", "sl") for c in commands
+           if c.start < build.docker.command.start):
+        return None
+    if build.docker.files:
+        return dockerfile_segment(build.docker.files[0].value)
+    context = build.docker.context.value if build.docker.context else None
+    if context is None or context == "-" or "://" in context:
+        return None
+    return dockerfile_segment(f"{context}/Dockerfile")
+
+
+def script_fix(build: Build, job: Job, cache_dir: str) -> list[Edit] | None:
+    """File edits that rewrite ``build``'s command in its script."""
+    if build.docker is None or job.pool.os == "windows":
+        return None
+    script = inline_script(build.step, job.pool)
+    if script is None or script.scope.doc is not build.doc:
+        return None
+    value: str = script.node.value
+    edit = rewrite(value, build.docker, cache_dir, script.shell)
+    if edit is None:
+        return None
+    return _to_file(build.doc, script.node, value, edit)
+
+
+def _to_file(doc: Document, node: Node, value: str, edit: ScriptEdit) -> list[Edit] | None:
+    nl = newline(doc.text)
+    offsets = doc.scalar_offsets(node)
+    if getattr(node, "style", None) == "|":
+        start = offsets(edit.start)
+        end = offsets(edit.end - 1) + 1
+        indent = " " * (start - line_start(doc.text, start))
+        text = edit.text.replace("\n", nl + indent)
+        return [Edit(start, end, text)]
+    new_value = value[:edit.start] + edit.text + value[edit.end:]
+    if new_value[:1] in (" ", "\t", "\n"):
+        return None  # a block scalar would need an indentation indicator
+    start, end = int(node.start_mark.index), int(node.end_mark.index)
+    ls = line_start(doc.text, start)
+    prefix = doc.text[ls:start]
+    key_col = len(prefix) - len(prefix.lstrip(" -"))
+    indent = " " * (key_col + 2)
+    header = "|" if new_value.endswith("\n") else "|-"
+    lines = new_value[:-1].split("\n") if new_value.endswith("\n") else new_value.split("\n")
+    text = header + "".join(nl + (indent + line if line else "") for line in lines)
+    if end < len(doc.text) and doc.text[end - 1:end] == "\n":
+        text += nl  # the old span (a folded block) ended with its line break
+    return [Edit(start, end, text)]
+
+
+def cache_dir(image: str) -> str:
+    return f"{CACHE_ROOT}/{image}"
+
+
+_SPELLINGS = {
+    "<workspace>": "$(Pipeline.Workspace)",
+    "<temp>": "$(Agent.TempDirectory)",
+    "<work>": "$(Agent.WorkFolder)",
+}
+
+
+def spell_dir(d: DirPath) -> str | None:
+    """A known directory as a Cache@2 ``path`` can name it (macros, never env vars)."""
+    if not d.known:
+        return None
+    for token, macro in _SPELLINGS.items():
+        if d.key == token or d.key.startswith(token + "/"):
+            return macro + d.key[len(token):]
+    return None if d.key.startswith("<") else d.key
+
+
+def move_step(doc: Document, step: Node, before: Node) -> list[Edit] | None:
+    """Edits that move ``step`` to just before ``before`` (same file), re-indented to the
+    new siblings' column."""
+    src, dst = item_slot(doc, step), item_slot(doc, before)
+    if src is None or dst is None or src.start <= dst.start < src.end:
+        return None
+    start = _leading_comments(doc.text, src.start, len(src.dash_indent))
+    block = doc.text[start:src.end]
+    shift = dst.content_col - src.content_col
+    lines = block.splitlines(keepends=True)
+    if shift < 0 and any(line.strip() and not line.startswith(" " * -shift) for line in lines):
+        return None
+    moved = "".join(
+        (" " * shift + line if shift >= 0 else line[-shift:]) if line.strip() else line
+        for line in lines
+    )
+    nl = newline(doc.text)
+    if not moved.endswith("\n"):
+        moved += nl
+    return [Edit(dst.start, dst.start, moved), Edit(start, src.end, "")]
+
+
+def _leading_comments(text: str, start: int, indent: int) -> int:
+    """Extend a step's start over the full-line comments right above it (they describe
+    it), as far as they are indented at least like its dash."""
+    while start > 0:
+        prev = line_start(text, start - 1)
+        line = text[prev:start]
+        body = line.lstrip(" ")
+        if not body.startswith("#") or len(line) - len(body) < indent:
+            break
+        start = prev
+    return start
