@@ -11,12 +11,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from layerlint import __version__
 
-COMMANDS = ("check", "rules", "explain")
-FORMATS = ("text", "json")
+if TYPE_CHECKING:
+    from layerlint.engine import Engine, Result
+
+COMMANDS = ("check", "rules", "explain", "config-schema")
+FORMATS = ("text", "json", "sarif", "junit", "azure", "github", "gitlab")
+AUTO_FORMATS = (("TF_BUILD", "azure"), ("GITHUB_ACTIONS", "github"))
 
 
 class _UsageError(Exception):
@@ -26,6 +30,24 @@ class _UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise _UsageError(f"{self.prog}: error: {message}")
+
+
+class _ReportAction(argparse.Action):
+    """``--format`` and ``--output`` build (format, file) pairs: each fills the missing half
+    of the last pair, or starts a new one, so ``--format sarif --output x.sarif`` and
+    ``--output x.sarif --format sarif`` are the same pair."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        pairs: list[list[str | None]] = [list(p) for p in (namespace.reports or [])]
+        slot = 0 if self.dest == "format" else 1
+        if pairs and pairs[-1][slot] is None:
+            pairs[-1][slot] = str(values)
+        else:
+            pair: list[str | None] = [None, None]
+            pair[slot] = str(values)
+            pairs.append(pair)
+        namespace.reports = pairs
 
 
 def _csv(value: str) -> list[str]:
@@ -44,12 +66,34 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check pipeline files (the default command)")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH",
                        help="files or directories (default: .)")
-    check.add_argument("--format", choices=FORMATS, default="text")
-    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    check.set_defaults(reports=None)
+    check.add_argument("--format", choices=FORMATS, action=_ReportAction,
+                       help="report format (default: text; azure under TF_BUILD, github "
+                       "under GITHUB_ACTIONS); repeat with --output for several reports")
+    check.add_argument("--output", "-o", metavar="FILE", action=_ReportAction,
+                       help="write the report of the preceding --format to FILE")
     check.add_argument("--select", type=_csv, metavar="CODES",
                        help="comma-separated codes, prefixes (LL2) or names to enable")
-    check.add_argument("--ignore", type=_csv, metavar="CODES",
+    check.add_argument("--extend-select", type=_csv, metavar="CODES", default=[],
+                       help="rules to enable on top of --select or the config's select")
+    check.add_argument("--ignore", type=_csv, metavar="CODES", default=[],
                        help="comma-separated codes, prefixes or names to disable")
+    check.add_argument("--exclude", type=_csv, metavar="GLOBS",
+                       help="paths not to check (replaces the config's exclude)")
+    check.add_argument("--extend-exclude", type=_csv, metavar="GLOBS", default=[],
+                       help="more paths not to check")
+    check.add_argument("--agents", choices=("auto", "hosted", "self-hosted"),
+                       help="treat every job's pool as this kind of agent")
+    check.add_argument("--config", metavar="FILE",
+                       help="read the configuration from FILE (no search)")
+    check.add_argument("--isolated", action="store_true",
+                       help="ignore all configuration files")
+    check.add_argument("--no-ignores", action="store_true",
+                       help="disregard inline '# layerlint: disable' comments")
+    check.add_argument("--baseline", metavar="FILE",
+                       help="report only findings not recorded in FILE")
+    check.add_argument("--write-baseline", metavar="FILE",
+                       help="record the current findings in FILE and exit 0")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when there are findings")
     check.add_argument("--quiet", "-q", action="store_true",
@@ -57,11 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--statistics", action="store_true",
                        help="print the number of findings per rule")
     check.add_argument("--verbose", "-v", action="store_true",
-                       help="say which files were skipped and why")
+                       help="say which files were skipped and why, which config is "
+                       "used, and which suppressions matched nothing")
     check.add_argument("--max-file-size", type=int, default=None, metavar="BYTES",
                        help="refuse files larger than this (default 5 MB)")
 
     sub.add_parser("rules", help="list the rules")
+    sub.add_parser("config-schema", help="print the JSON Schema of the configuration")
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code", help="rule code (LL101) or name (uncached-docker-build)")
     return parser
@@ -91,6 +137,11 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
         return _rules(out)
     if args.command == "explain":
         return _explain(args.code, out, err)
+    if args.command == "config-schema":
+        from layerlint.config import schema_text
+
+        out.write(schema_text())
+        return 0
     return _check(args, out, err)
 
 
@@ -105,34 +156,42 @@ def _rules(out: TextIO) -> int:
 
 
 def _explain(code: str, out: TextIO, err: TextIO) -> int:
+    from layerlint.docs import render_rule
     from layerlint.rules import BY_NAME, RULES
 
     key = BY_NAME.get(code, code.upper())
-    module = RULES.get(key)
-    if module is None:
+    if key not in RULES:
         err.write(f"layerlint: unknown rule {code!r}; `layerlint rules` lists them\n")
         return 2
-    m = module.META
-    out.write(f"{m.code} {m.name} (default severity: {m.severity}; fix: {m.fix or 'none'})\n")
-    out.write(f"{m.summary}\n\n")
-    doc = (module.__doc__ or "").split("\n", 1)
-    out.write((doc[1] if len(doc) > 1 else doc[0]).strip("\n") + "\n")
+    out.write(render_rule(key))
     return 0
 
 
+def _reports(args: argparse.Namespace, environ: dict[str, str]) -> list[tuple[str, str | None]]:
+    """(format, output file or None for standard output) of every report to write."""
+    pairs = args.reports or [[None, None]]
+    auto = next((fmt for var, fmt in AUTO_FORMATS if environ.get(var)), "text")
+    reports = [(fmt or (auto if output is None else "text"), output) for fmt, output in pairs]
+    if sum(1 for _, output in reports if output is None) > 1:
+        raise _UsageError("only one report can go to standard output: give the others "
+                          "--output FILE")
+    return reports
+
+
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from layerlint.engine import DEFAULT_MAX_BYTES, Engine, select_codes
-    from layerlint.report import REPORTERS
-    from layerlint.report.text_report import render as render_text
-    from layerlint.report.text_report import statistics
+    import os
+
+    from layerlint.settings import SettingsError, build_engine
 
     try:
-        codes = select_codes(args.select, args.ignore)
-    except ValueError as exc:
+        reports = _reports(args, dict(os.environ))
+        engine, config = build_engine(args)
+    except (_UsageError, SettingsError) as exc:
         err.write(f"layerlint: {exc}\n")
         return 2
-    engine = Engine(codes, max_bytes=args.max_file_size or DEFAULT_MAX_BYTES)
-    missing = [p for p in args.paths if not _exists(p)]
+    if args.verbose and config.path is not None:
+        err.write(f"using configuration {config.path}\n")
+    missing = [p for p in args.paths if not os.path.exists(p)]
     if missing:
         err.write(f"layerlint: no such file or directory: {', '.join(missing)}\n")
         return 2
@@ -141,30 +200,74 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for status in result.files:
             if status.status == "skipped":
                 err.write(f"skipped {status.path}: {status.reason}\n")
-    if args.format == "text":
-        report = render_text(result, summary=not args.quiet)
-    else:
-        report = REPORTERS[args.format](result)
-    if args.statistics and args.format == "text":
-        report += statistics(result)
-    if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                fh.write(report)
-        except OSError as exc:
-            err.write(f"layerlint: cannot write {args.output}: {exc.strerror}\n")
+        for message in result.unused_suppressions:
+            err.write(f"{message}\n")
+    failed = _baseline(args, engine, result, err)
+    if failed is not None:
+        return failed
+    for fmt, output in reports:
+        if not _write_report(args, fmt, output, result, out, err):
             return 2
-    else:
-        out.write(report)
     for message in result.internal_errors:
         err.write(f"layerlint: internal error (please report it with the file): {message}\n")
     if result.internal_errors:
         return 3
     failing = any(f.severity != "info" for f in result.findings)
-    return 0 if args.exit_zero or not failing else 1
+    return 0 if args.exit_zero or args.write_baseline or not failing else 1
 
 
-def _exists(path: str) -> bool:
-    import os
+def _baseline(args: argparse.Namespace, engine: Engine, result: Result,
+              err: TextIO) -> int | None:
+    """Write and/or apply the baseline (filters ``result.findings`` in place); an exit
+    status when it cannot be done."""
+    from pathlib import Path
 
-    return os.path.exists(path)
+    from layerlint.baseline import Baseline, BaselineError, write
+
+    if args.write_baseline:
+        target = Path(args.write_baseline)
+        keys = engine.fingerprint_keys(result.findings, target.parent)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write(target, result.findings, keys)
+        except OSError as exc:
+            err.write(f"layerlint: cannot write {target}: {exc.strerror or exc}\n")
+            return 2
+        err.write(f"layerlint: recorded {len(result.findings)} findings in {target}\n")
+    if args.baseline:
+        source = Path(args.baseline)
+        try:
+            baseline = Baseline.load(source)
+        except BaselineError as exc:
+            err.write(f"layerlint: {exc}\n")
+            return 2
+        keys = engine.fingerprint_keys(result.findings, source.parent)
+        result.findings = baseline.new_findings(result.findings, keys)
+    return None
+
+
+def _write_report(args: argparse.Namespace, fmt: str, output: str | None, result: Result,
+                  out: TextIO, err: TextIO) -> bool:
+    from layerlint.report import REPORTERS
+    from layerlint.report.text_report import render as render_text
+    from layerlint.report.text_report import statistics
+
+    if fmt == "text":
+        report = render_text(result, summary=not args.quiet)
+        if args.statistics:
+            report += statistics(result)
+    else:
+        report = REPORTERS[fmt](result)
+    if output is None:
+        out.write(report)
+        return True
+    try:
+        import os
+
+        os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(report)
+    except OSError as exc:
+        err.write(f"layerlint: cannot write {output}: {exc.strerror}\n")
+        return False
+    return True

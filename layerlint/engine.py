@@ -7,15 +7,21 @@ that holds the offending text. A problem found in a template while expanding a c
 dropped when the template linted on its own (with its defaults) has it too; when it exists
 only because of the values the caller passes, it is reported at the caller's
 ``- template:`` reference instead. Findings are deduplicated by (file, code, line).
+
+Then, in this order: ``per-file-ignores`` from the configuration drop findings by path,
+and inline ``# layerlint: disable=...`` comments (:mod:`layerlint.suppress`) drop findings
+by line, unless the engine was told to disregard them (``--no-ignores``). Excluded paths
+are never read. With ``agents`` set to ``hosted`` or ``self-hosted``, every job's pool is
+taken to be of that kind before the rules run.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from layerlint.discover import iter_files, repo_root_for
 from layerlint.document import DEFAULT_MAX_BYTES, Document, DocumentError, load
@@ -27,6 +33,11 @@ from layerlint.rules import RULES, meta
 from layerlint.rules.base import Context, Hit
 from layerlint.severity_types import Severity
 from layerlint.timeline import Build, Timeline, build_timeline
+
+if TYPE_CHECKING:
+    from layerlint.baseline import Key
+    from layerlint.config import PathRules
+    from layerlint.suppress import Suppression
 
 Status = Literal["linted", "skipped", "error"]
 
@@ -55,6 +66,7 @@ class Result:
     files: list[FileStatus] = field(default_factory=list)
     builds: list[BuildRecord] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)
+    unused_suppressions: list[str] = field(default_factory=list)  # "path:line: ..."
 
 
 @dataclass
@@ -63,43 +75,51 @@ class _Linted:
     timelines: list[Timeline]
 
 
-def select_codes(select: Iterable[str] | None, ignore: Iterable[str] | None) -> set[str]:
-    """Codes enabled by ``select``/``ignore`` lists of codes, code prefixes (``LL2``) or
-    rule names; ``ALL`` selects everything."""
+def expand_codes(items: Iterable[str]) -> set[str]:
+    """Rule codes named by codes, code prefixes (``LL2``), rule names or ``ALL``; raises
+    ValueError naming an item that matches no rule."""
     from layerlint.rules import BY_NAME
 
-    def expand(items: Iterable[str]) -> set[str]:
-        out: set[str] = set()
-        for item in items:
-            item = item.strip()
-            if not item:
-                continue
-            if item.upper() == "ALL":
-                out |= set(RULES)
-            elif item in BY_NAME:
-                out.add(BY_NAME[item])
-            else:
-                matched = {c for c in RULES if c.startswith(item.upper())}
-                if not matched:
-                    raise ValueError(f"unknown rule code or name: {item!r}")
-                out |= matched
-        return out
+    out: set[str] = set()
+    for item in items:
+        item = item.strip()
+        if not item:
+            continue
+        if item.upper() == "ALL":
+            out |= set(RULES)
+        elif item in BY_NAME:
+            out.add(BY_NAME[item])
+        else:
+            matched = {c for c in RULES if c.startswith(item.upper())}
+            if not matched:
+                raise ValueError(f"unknown rule code or name: {item!r}")
+            out |= matched
+    return out
 
-    codes = expand(select) if select else set(RULES)
-    return codes - expand(ignore or ())
+
+def select_codes(select: Iterable[str] | None, ignore: Iterable[str] | None,
+                 extend: Iterable[str] = ()) -> set[str]:
+    """Codes enabled by ``select`` (default: all) plus ``extend``, minus ``ignore``."""
+    codes = expand_codes(select) if select else set(RULES)
+    return (codes | expand_codes(extend)) - expand_codes(ignore or ())
 
 
 class Engine:
     def __init__(self, codes: set[str] | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
                  cwd: Path | None = None, template_repos: dict[str, Path] | None = None,
-                 severity: dict[str, Severity] | None = None) -> None:
+                 severity: dict[str, Severity] | None = None, agents: str = "auto",
+                 paths: PathRules | None = None, inline_ignores: bool = True) -> None:
         self.codes = codes if codes is not None else set(RULES)
+        self.agents = agents
+        self.paths = paths
+        self.inline_ignores = inline_ignores
         self.max_bytes = max_bytes
         self.cwd = (cwd or Path.cwd()).resolve()
         self.template_repos = template_repos or {}
         self.severity = severity or {}
         self._docs: dict[Path, Document | DocumentError] = {}
         self._linted: dict[Path, _Linted | None] = {}
+        self._suppressions: dict[str, list[Suppression]] = {}
 
     # -- documents ---------------------------------------------------------------------
     def display(self, path: Path) -> str:
@@ -125,10 +145,41 @@ class Engine:
         seen_builds: set[tuple[str, int, int]] = set()
         findings: dict[tuple[str, str, int], Finding] = {}
         for path, root, explicit in iter_files(paths, self.cwd):
+            if self.paths is not None and self.paths.excluded(path):
+                continue
             for f in self._check_file(path, root, explicit, result, seen_builds):
                 findings.setdefault((f.path, f.code, f.line), f)
-        result.findings = sorted(findings.values())
+        result.findings = self._filter(sorted(findings.values()))
+        if self.inline_ignores:
+            from layerlint.suppress import unused
+
+            result.unused_suppressions = unused(self._suppressions)
         return result
+
+    def _filter(self, findings: list[Finding]) -> list[Finding]:
+        """Drop what ``per-file-ignores`` and inline suppressions cover."""
+        if self.paths is not None and self.paths.per_file_ignores:
+            paths = self.paths
+            findings = [f for f in findings
+                        if f.code not in paths.ignored_codes(self.cwd / f.path)]
+        if not self.inline_ignores:
+            return findings
+        from layerlint.suppress import apply
+
+        return list(apply(findings, self._suppressions))
+
+    def _parse_suppressions(self, doc: Document) -> None:
+        if self.inline_ignores and doc.display not in self._suppressions:
+            from layerlint.suppress import parse
+
+            self._suppressions[doc.display] = parse(doc)
+
+    def fingerprint_keys(self, findings: Iterable[Finding], base: Path) -> list[Key]:
+        """Baseline keys of findings of this run (:mod:`layerlint.baseline`)."""
+        from layerlint.baseline import key_for
+
+        docs = {d.display: d for d in self._docs.values() if isinstance(d, Document)}
+        return [key_for(f, docs.get(f.path), base.resolve(), self.cwd) for f in findings]
 
     def _check_file(self, path: Path, root: Path, explicit: bool, result: Result,
                     seen_builds: set[tuple[str, int, int]]) -> Iterator[Finding]:
@@ -152,6 +203,7 @@ class Engine:
             result.internal_errors.append(f"{display}: {exc!r}")
             return
         result.files.append(FileStatus(display, "linted"))
+        self._parse_suppressions(doc)
         for timeline in linted.timelines:
             for build in timeline.builds:
                 record = self._build_record(build)
@@ -172,11 +224,16 @@ class Engine:
             f = self._place(hit, doc, root)
             if f is not None:
                 found.setdefault((f.path, f.code, f.line), f)
-        return sorted(found.values())
+        self._suppressions.pop(doc.display, None)  # the text may have changed
+        self._parse_suppressions(doc)
+        return self._filter(sorted(found.values()))
 
     def _lint(self, doc: Document, root: Path) -> _Linted:
         loader = Loader(root, self.document, self.template_repos)
         pipeline = loader.load(doc)
+        if self.agents in ("hosted", "self-hosted"):
+            for job in pipeline.jobs:
+                job.pool = replace(job.pool, hosted=self.agents == "hosted")
         files = RepoFiles(root, self.document)
         timelines = [build_timeline(job, files.compose_cached) for job in pipeline.jobs]
         ctx = Context(doc, pipeline, timelines, files)
@@ -230,4 +287,5 @@ class Engine:
                            build.cached, tuple(types))
 
 
-__all__ = ["DEFAULT_MAX_BYTES", "Engine", "Result", "repo_root_for", "select_codes"]
+__all__ = ["DEFAULT_MAX_BYTES", "Engine", "Result", "expand_codes", "repo_root_for",
+           "select_codes"]

@@ -29,9 +29,13 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
+    """Edits of the file that holds the finding, plus new files to create when they do not
+    exist yet (absolute path, text): the shared template of the template fix style."""
+
     title: str
     applicability: Applicability
     edits: tuple[Edit, ...] = ()
+    files: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, order=True)

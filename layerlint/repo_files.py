@@ -4,6 +4,7 @@ LL103), read through the engine's shared document cache. A missing or unreadable
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -69,3 +70,53 @@ def _get(node: object, key: str) -> object | None:
             found: object = v
             return found
     return None
+
+
+MAX_TEXT_BYTES = 1024 * 1024
+
+
+def read_text(files: RepoFiles, cwd: DirPath, relative: str) -> str | None:
+    """The text of a repository file (a Dockerfile), or None when it is not known."""
+    path = files.local(cwd, relative)
+    if path is None:
+        return None
+    try:
+        if path.stat().st_size > MAX_TEXT_BYTES:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def repo_file_list(files: RepoFiles) -> list[str] | None:
+    """Every file of the repository, relative to its root with ``/`` separators, when the
+    root is a checkout (holds ``.git``); None otherwise (rules.md: LL304 is checked only
+    when linting inside a checkout). Computed once per root."""
+    root = files.root
+    owner = getattr(files.load, "__self__", files.load)  # the engine: one walk per run
+    try:
+        cache = _FILE_LISTS.setdefault(owner, {})
+    except TypeError:
+        cache = {}
+    if root in cache:
+        return cache[root]
+    out: list[str] | None = None
+    if (root / ".git").exists():
+        import os
+
+        out = []
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            dirnames[:] = [d for d in dirnames if d != ".git"]
+            rel = Path(dirpath).relative_to(root).as_posix()
+            prefix = "" if rel == "." else rel + "/"
+            out.extend(prefix + name for name in filenames)
+            if len(out) > MAX_FILES:
+                out = None
+                break
+    cache[root] = out
+    return out
+
+
+MAX_FILES = 200_000
+_FILE_LISTS: weakref.WeakKeyDictionary[object, dict[Path, list[str] | None]] = (
+    weakref.WeakKeyDictionary())

@@ -9,15 +9,12 @@ they never re-scan scripts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
 
-from layerlint.document import Document, Node
 from layerlint.pipeline.model import Job, Step
 from layerlint.pipeline.paths import SOURCES_DIR, DirPath, directory, expand
-from layerlint.pipeline.scope import Origin, Scope
 from layerlint.pipeline.scripts import Script, inline_script
 from layerlint.shell import (
+    BuilderCommand,
     CacheSpec,
     Command,
     DockerBuild,
@@ -25,78 +22,23 @@ from layerlint.shell import (
     parse_docker,
     parse_powershell,
 )
+from layerlint.timeline_types import (
+    PERSISTENT_TYPES,
+    Build,
+    BuilderOp,
+    BuildKind,
+    CacheRef,
+    CacheTask,
+    ComposeCache,
+    ScriptRun,
+    Timeline,
+)
 
-# Cache imports that survive between runs on Microsoft-hosted agents (rules.md, "cached").
-PERSISTENT_TYPES = frozenset({"local", "registry", "azblob", "s3"})
-BuildKind = Literal["script", "task", "compose"]
-ComposeCache = Callable[[Document, str | None, DirPath], bool | None]
-
-
-@dataclass(frozen=True)
-class CacheRef:
-    spec: CacheSpec
-    direction: Literal["from", "to"]
-    dir: DirPath | None  # the local directory (src for imports, final dest for exports)
-    written_dir: DirPath | None = None  # for exports: dest as written, before rotation
-
-
-@dataclass
-class Build:
-    step: Step
-    index: int  # index of the step in its job
-    kind: BuildKind
-    command: str  # e.g. "docker build", "Docker@2 buildAndPush"
-    doc: Document
-    start: int
-    end: int
-    imports: list[CacheRef] = field(default_factory=list)
-    exports: list[CacheRef] = field(default_factory=list)
-    docker: DockerBuild | None = None
-    no_cache: bool = False
-    compose_cached: bool | None = None  # compose: cache_from declared in the compose file
-    note: str = ""  # why a task cannot be cached as written (e.g. buildAndPush)
-
-    @property
-    def cached(self) -> bool:
-        if self.kind == "compose":
-            return bool(self.compose_cached)
-        return not self.no_cache and any(
-            ref.spec.type in PERSISTENT_TYPES for ref in self.imports
-        )
-
-    @property
-    def local_dirs(self) -> list[DirPath]:
-        seen: dict[str, DirPath] = {}
-        for ref in (*self.imports, *self.exports):
-            if ref.spec.type == "local" and ref.dir is not None:
-                seen.setdefault(ref.dir.key, ref.dir)
-        return list(seen.values())
-
-    @property
-    def via(self) -> tuple[Origin, ...]:
-        return self.step.scope.via
-
-
-@dataclass
-class CacheTask:
-    step: Step
-    index: int
-    path: DirPath | None
-    path_node: Node | None
-    path_scope: Scope | None
-    key: str | None
-
-    def looks_like_layer_cache(self) -> bool:
-        text = f"{self.key or ''} {self.path.written if self.path else ''}".lower()
-        return any(w in text for w in ("docker", "buildx", "buildkit", "layer", "image"))
-
-
-@dataclass
-class Timeline:
-    job: Job
-    builds: list[Build] = field(default_factory=list)
-    caches: list[CacheTask] = field(default_factory=list)
-
+__all__ = [
+    "PERSISTENT_TYPES", "Build", "BuildKind", "BuilderOp", "CacheRef", "CacheTask",
+    "ComposeCache", "ScriptRun", "Timeline", "build_timeline", "caches_for", "primary_dir",
+    "stray_caches",
+]
 
 def build_timeline(job: Job, compose_cache: ComposeCache | None = None) -> Timeline:
     timeline = Timeline(job)
@@ -117,7 +59,8 @@ def build_timeline(job: Job, compose_cache: ComposeCache | None = None) -> Timel
             continue
         script = inline_script(step, job.pool)
         if script is not None:
-            timeline.builds.extend(_script_builds(step, index, job, script, compose_cache))
+            timeline.builds.extend(
+                _script_builds(step, index, job, script, compose_cache, timeline))
     return timeline
 
 
@@ -135,7 +78,7 @@ def _cache_task(step: Step, index: int, job: Job) -> CacheTask:
 
 # -- scripts ----------------------------------------------------------------------------
 def _script_builds(step: Step, index: int, job: Job, script: Script,
-                   compose_cache: ComposeCache | None) -> list[Build]:
+                   compose_cache: ComposeCache | None, timeline: Timeline) -> list[Build]:
     text: str = script.node.value
     if "docker" not in text:
         return []  # every command the timeline records is a docker command
@@ -147,6 +90,8 @@ def _script_builds(step: Step, index: int, job: Job, script: Script,
     workdir = script.working_directory
     cwd = directory(workdir, variables, SOURCES_DIR, env) if workdir else SOURCES_DIR
     sub = script.scope.substitute
+    run = ScriptRun(step, index, doc, script.node, text, script.shell, commands, offset, sub)
+    timeline.scripts.append(run)
     builds: list[Build] = []
     for i, cmd in enumerate(commands):
         if not cmd.words:
@@ -158,11 +103,13 @@ def _script_builds(step: Step, index: int, job: Job, script: Script,
             cwd = directory(sub(cmd.words[-1].value), variables, cwd, env)
             continue
         parsed = parse_docker(cmd)
+        if isinstance(parsed, BuilderCommand):
+            timeline.builder_ops.append(BuilderOp(run, i, parsed))
         if not isinstance(parsed, DockerBuild):
             continue
         build = Build(step, index, "compose" if parsed.compose else "script", parsed.tool, doc,
                       offset(cmd.start), offset(cmd.end), docker=parsed,
-                      no_cache=parsed.no_cache)
+                      no_cache=parsed.no_cache, script=run, position=i, cwd=cwd)
         for spec in parsed.cache_from:
             d = _spec_dir(spec, "src", sub, variables, cwd, env)
             build.imports.append(CacheRef(spec, "from", d))

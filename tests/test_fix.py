@@ -30,7 +30,7 @@ def _fix(path: Path) -> tuple[str, Engine]:
     engine = Engine(cwd=path.parent)
     doc = engine.document(path)
     assert not isinstance(doc, Exception)
-    outcome = fix_document(engine, doc, ROOT)
+    outcome = fix_document(engine, doc, CASES)
     assert outcome.error is None and outcome.rejected == []
     return outcome.fixed, engine
 
@@ -53,10 +53,10 @@ def test_fixed_files_are_clean_and_stable(path: Path) -> None:
     engine = Engine(cwd=CASES)
     doc = engine.document(expected)
     assert not isinstance(doc, Exception)
-    remaining = [f for f in engine.check_document(doc, ROOT)
+    remaining = [f for f in engine.check_document(doc, CASES)
                  if f.code in FIXED_CODES and f.fix is not None]
     assert remaining == []
-    assert fix_document(engine, doc, ROOT).fixed == doc.text  # idempotent
+    assert fix_document(engine, doc, CASES).fixed == doc.text  # idempotent
     original = path.read_text(encoding="utf-8-sig")
     comments = [line.strip() for line in original.splitlines() if line.strip().startswith("#")]
     assert all(c in doc.text for c in comments)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from pathlib import Path
 
 from layerlint.fixes.yamltext import yaml_quote
 
@@ -38,12 +39,15 @@ def slug(image: str | None, fallback: str = "image") -> str:
     return name or fallback
 
 
-def dockerfile_segment(path: str | None) -> str | None:
-    """The key segment that hashes a Dockerfile: repository-relative, with a ``/``."""
-    if path is None or any(c in path for c in "$*?[]{}`'\" |,"):
+def dockerfile_segment(path: str | None, root: Path | None) -> str | None:
+    """The key segment that hashes a Dockerfile: repository-relative, with a ``/``; only
+    when the file is there (a key file that does not exist fails the Cache@2 step)."""
+    if path is None or root is None or any(c in path for c in "$*?[]{}`'\" |,"):
         return None
     norm = posixpath.normpath(path.replace("\\", "/"))
     if norm.startswith("../") or norm == ".." or norm.startswith("/"):
+        return None
+    if not (root / norm).is_file():
         return None
     return norm if "/" in norm else f"./{norm}"
 

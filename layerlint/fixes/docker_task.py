@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from pathlib import Path
 
 from layerlint.finding import Edit, Fix
 from layerlint.fixes.buildx import BUILDER
@@ -31,7 +32,8 @@ from layerlint.pipeline.scope import mapping_items
 _STEP_KEYS = {"task", "displayName", "inputs", "name"}
 
 
-def docker_task_fix(step: Step, job: Job, registries: dict[str, str]) -> tuple[Fix | None, str]:
+def docker_task_fix(step: Step, job: Job, registries: dict[str, str],
+                    root: Path | None) -> tuple[Fix | None, str]:
     """The fix, or None and the reason there is none (for the finding's message)."""
     task = step.task
     if task is None or task[1] != 2:
@@ -43,7 +45,7 @@ def docker_task_fix(step: Step, job: Job, registries: dict[str, str]) -> tuple[F
         return None, f"no automatic fix for a step with {', '.join(sorted(keys - _STEP_KEYS))}"
     command = (step.input_text("command") or "buildAndPush").strip().lower()
     dockerfile = step.input_text("Dockerfile")
-    if not dockerfile or dockerfile_segment(dockerfile) is None:
+    if not dockerfile or any(c in dockerfile for c in "*?[]$"):
         return None, "no automatic fix while `Dockerfile` is a glob or unknown; name the file"
     registry = step.input_text("containerRegistry")
     server = registries.get(registry) if registry else None
@@ -85,7 +87,7 @@ def docker_task_fix(step: Step, job: Job, registries: dict[str, str]) -> tuple[F
     if push:
         steps.append(["task: Docker@2", f"displayName: Log in to {registry}", "inputs:",
                       "  command: login", f"  containerRegistry: {yaml_scalar(registry or '')}"])
-    steps.append(cache_step_lines(name, dockerfile_segment(dockerfile), directory))
+    steps.append(cache_step_lines(name, dockerfile_segment(dockerfile, root), directory))
     steps.append(["script: |", *[f"  {line}" for line in script],
                   f"displayName: {yaml_scalar(display)}"])
     text = "".join(render_step(lines, slot, nl) for lines in steps)

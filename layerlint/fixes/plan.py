@@ -7,6 +7,8 @@ unusual layouts, values it cannot know); the rule then reports without a fix.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from layerlint.document import Document, Node
 from layerlint.finding import Edit
 from layerlint.fixes.buildx import ScriptEdit, rewrite
@@ -51,7 +53,7 @@ def cache_insert(build: Build, image: str, dockerfile: str | None, path: str) ->
                        cache_step_lines(image, dockerfile, path))
 
 
-def dockerfile_of(build: Build, value: str, shell: str) -> str | None:
+def dockerfile_of(build: Build, value: str, shell: str, root: Path | None) -> str | None:
     """The Dockerfile's path relative to the repository root, when the script does not
     move around first (a ``workingDirectory`` or a ``cd`` makes it unknown here)."""
     if build.docker is None or build.step.text("workingDirectory"):
@@ -61,11 +63,11 @@ def dockerfile_of(build: Build, value: str, shell: str) -> str | None:
            if c.start < build.docker.command.start):
         return None
     if build.docker.files:
-        return dockerfile_segment(build.docker.files[0].value)
+        return dockerfile_segment(build.docker.files[0].value, root)
     context = build.docker.context.value if build.docker.context else None
     if context is None or context == "-" or "://" in context:
         return None
-    return dockerfile_segment(f"{context}/Dockerfile")
+    return dockerfile_segment(f"{context}/Dockerfile", root)
 
 
 def script_fix(build: Build, job: Job, cache_dir: str) -> list[Edit] | None:

@@ -14,6 +14,20 @@ from layerlint.rules import (
     ll201_missing_cache_task,
     ll202_cache_path_mismatch,
     ll203_cache_task_after_build,
+    ll204_cache_never_exported,
+    ll205_cache_never_imported,
+    ll206_cache_mode_min,
+    ll207_cache_dir_grows,
+    ll208_shared_cache_dir,
+    ll209_ignored_cache_backend,
+    ll301_frozen_cache_key,
+    ll302_missing_restore_keys,
+    ll303_restore_key_not_prefix,
+    ll304_key_file_missing,
+    ll305_multiline_key,
+    ll401_docker_driver_cache_export,
+    ll402_builder_name_collision,
+    ll403_image_not_exported,
 )
 from layerlint.rules.base import RuleMeta
 
@@ -26,6 +40,20 @@ _MODULES: tuple[ModuleType, ...] = (
     ll201_missing_cache_task,
     ll202_cache_path_mismatch,
     ll203_cache_task_after_build,
+    ll204_cache_never_exported,
+    ll205_cache_never_imported,
+    ll206_cache_mode_min,
+    ll207_cache_dir_grows,
+    ll208_shared_cache_dir,
+    ll209_ignored_cache_backend,
+    ll301_frozen_cache_key,
+    ll302_missing_restore_keys,
+    ll303_restore_key_not_prefix,
+    ll304_key_file_missing,
+    ll305_multiline_key,
+    ll401_docker_driver_cache_export,
+    ll402_builder_name_collision,
+    ll403_image_not_exported,
 )
 
 

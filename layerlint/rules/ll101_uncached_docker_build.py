@@ -51,6 +51,8 @@ from collections.abc import Iterator
 
 from layerlint.finding import Fix
 from layerlint.fixes.plan import cache_dir, cache_insert, dockerfile_of, image_slug, script_fix
+from layerlint.fixes.settings import DEFAULT, FixSettings
+from layerlint.fixes.template_style import script_call, template_fix
 from layerlint.pipeline.scripts import inline_script
 from layerlint.rules.advice import advice, consequence
 from layerlint.rules.base import Context, Hit, RuleMeta, hosted_severity
@@ -77,18 +79,25 @@ def check(ctx: Context) -> Iterator[Hit]:
             job = timeline.job
             message = f"`{build.command}` {why}, so {consequence(job)}; {advice(job)}"
             yield Hit(META.code, build.doc, build.start, build.end, message, build.via,
-                      hosted_severity(timeline.job, META.severity), _fix(build, timeline))
+                      hosted_severity(timeline.job, META.severity), _fix(ctx, build, timeline))
 
 
-def _fix(build: Build, timeline: Timeline) -> Fix | None:
-    """Rewrite the command into the cached buildx form and insert its Cache@2 step."""
+def _fix(ctx: Context, build: Build, timeline: Timeline) -> Fix | None:
+    """Rewrite the command into the cached buildx form and insert its Cache@2 step, or
+    (template style) replace the step by a reference to the shared template."""
+    settings: FixSettings = getattr(ctx, "settings", None) or DEFAULT
+    root = ctx.files.root if ctx.files is not None else None
+    if settings.style == "template" and root is not None and timeline.job.pool.os != "windows":
+        call = script_call(build, timeline, root)
+        if call is not None:
+            return template_fix(build, call, settings.template, root)
     image = image_slug(build, timeline)
     directory = cache_dir(image)
     edits = script_fix(build, timeline.job, directory)
     script = inline_script(build.step, timeline.job.pool)
     if not edits or script is None:
         return None
-    dockerfile = dockerfile_of(build, script.node.value, script.shell)
+    dockerfile = dockerfile_of(build, script.node.value, script.shell, root)
     insert = cache_insert(build, image, dockerfile, directory)
     if insert is None:
         return None

@@ -63,16 +63,17 @@ def check(ctx: Context) -> Iterator[Hit]:
                 f"hits; add a Cache@2 step with `path: {d.display()}` before this step"
             )
             yield Hit(META.code, build.doc, build.start, build.end, message, build.via,
-                      fix=_fix(build, timeline, d))
+                      fix=_fix(ctx, build, timeline, d))
 
 
-def _fix(build: Build, timeline: Timeline, d: DirPath) -> Fix | None:
+def _fix(ctx: Context, build: Build, timeline: Timeline, d: DirPath) -> Fix | None:
     path = spell_dir(d)
     if path is None or timeline.job.pool.os == "windows":
         return None
     image = image_slug(build, timeline)
     script = inline_script(build.step, timeline.job.pool)
-    dockerfile = dockerfile_of(build, script.node.value, script.shell) if script else None
+    root = ctx.files.root if ctx.files is not None else None
+    dockerfile = dockerfile_of(build, script.node.value, script.shell, root) if script else None
     insert = cache_insert(build, image, dockerfile, path)
     if insert is None:
         return None

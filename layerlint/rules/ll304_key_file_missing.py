@@ -1,0 +1,92 @@
+"""LL304 key-file-missing
+
+What it does
+    Reports an unquoted ``key`` or ``restoreKeys`` segment of a ``Cache@2`` step that the
+    agent treats as a file path (it contains ``.`` or ``/``) when it matches no file of the
+    repository. Checked only when linting inside a checkout (a ``.git`` at the repository
+    root); paths are relative to the repository root, which is
+    ``$(System.DefaultWorkingDirectory)``; ``**`` is recursive, ``!`` excludes and ``,``
+    separates rules.
+
+Why
+    The agent hashes every file a path segment matches, and when nothing matches it throws
+    "No matching files found for pattern" / "File not found": the Cache@2 step fails and
+    with it the job (azure-pipelines.md 1.2 steps 4, 6 and 8, fact 5). A segment meant as
+    text (a version like ``v1.2``) must be quoted.
+
+Bad example
+    - task: Cache@2
+      inputs:
+        key: 'docker | v1.2 | ./Dockerfile'
+        path: $(Pipeline.Workspace)/c
+
+Good example
+    - task: Cache@2
+      inputs:
+        key: 'docker | "v1.2" | ./Dockerfile'
+        path: $(Pipeline.Workspace)/c
+
+Fix
+    Unsafe (the segment may be a file that is generated during the job): quote the segment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from layerlint.cachekey import matches_any, segments
+from layerlint.finding import Edit, Fix
+from layerlint.repo_files import repo_file_list
+from layerlint.rules import fixkit
+from layerlint.rules.base import Context, Hit, RuleMeta
+from layerlint.rules.cacheinputs import Scalar, cache_inputs
+
+META = RuleMeta(
+    "LL304", "key-file-missing",
+    "A key segment that looks like a path matches no file.", "error", "unsafe",
+)
+
+
+def check(ctx: Context) -> Iterator[Hit]:
+    files = repo_file_list(ctx.files) if ctx.files is not None else None
+    if files is None:
+        return
+    for timeline in ctx.timelines:
+        for inputs in cache_inputs(timeline):
+            for scalar in (inputs.key, inputs.restore):
+                if scalar is None:
+                    continue
+                lines = [scalar.text] if scalar is inputs.key else scalar.lines()
+                for line in lines:
+                    for seg in segments(line, timeline.job.variables):
+                        if seg.kind != "path" or matches_any(files, seg.expanded) is not False:
+                            continue
+                        message = (
+                            f"key segment `{seg.text}` is a file path to the agent (it has a "
+                            "`.` or `/`) and matches no file in the repository: the Cache@2 "
+                            "step fails the job; quote it if it is meant as text"
+                        )
+                        start, end = scalar.span
+                        yield Hit(META.code, scalar.doc, start, end, message, inputs.via,
+                                  fix=_fix(scalar, seg.text))
+
+
+def _fix(scalar: Scalar, segment: str) -> Fix | None:
+    if scalar.raw != scalar.text:
+        return None
+    if getattr(scalar.node, "style", None) == "|":  # quote in place, line by line
+        at = scalar.raw.find(segment)
+        if at < 0 or scalar.raw.find(segment, at + 1) >= 0:
+            return None
+        offset = scalar.doc.scalar_offsets(scalar.node)
+        a, b = offset(at), offset(at + len(segment) - 1) + 1
+        edits = (Edit(a, a, '"'), Edit(b, b, '"'))
+        return Fix(f"quote {segment}", "unsafe", edits)
+    if "\n" in scalar.raw.strip():
+        return None
+    parts = [p.strip() for p in scalar.raw.split("|")]
+    if parts.count(segment) != 1:
+        return None
+    new = " | ".join(f'"{p}"' if p == segment else p for p in parts)
+    edit = fixkit.replace_scalar(scalar.doc, scalar.node, new)
+    return Fix(f"quote {segment}", "unsafe", (edit,)) if edit else None
