@@ -1,7 +1,8 @@
 """Benchmark of ``layerlint audit``: ``python bench/audit.py [--repos 1000] [--jobs 1,2]``.
 
 Generates N repositories from the shared corpus (the files of one corpus repository, at
-their original paths, per generated repository, cycling through the corpus), then audits
+their original paths, per generated repository, cycling through the corpus; a trailing
+comment makes each repository's content unique), then audits
 them with each ``--jobs`` value and an empty result cache, and once more with a warm cache.
 Prints pipeline files per second and the speed-up over the first ``--jobs`` value; each
 configuration runs ``--repeat`` times and the fastest run counts (other load on the machine
@@ -41,7 +42,10 @@ def generate(target: Path, count: int) -> int:
         for file, path in groups[origin]:
             dest = repo / path
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(CORPUS / "files" / file, dest)
+            # a comment makes every repository's content unique, so the result cache (keyed
+            # by content) cannot serve one generated repository from another's result
+            text = (CORPUS / "files" / file).read_bytes()
+            dest.write_bytes(text + f"\n# layerlint bench: repository {i}\n".encode())
             written += 1
     return written
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Literal
 from layerlint.discover import iter_files, repo_root_for
 from layerlint.document import DEFAULT_MAX_BYTES, Document, DocumentError, load
 from layerlint.finding import Finding
+from layerlint.fixes.settings import FixSettings
 from layerlint.pipeline.detect import why_not_pipeline
 from layerlint.pipeline.loader import Loader
 from layerlint.repo_files import RepoFiles
@@ -120,6 +121,7 @@ class Engine:
         self._docs: dict[Path, Document | DocumentError] = {}
         self._linted: dict[Path, _Linted | None] = {}
         self._suppressions: dict[str, list[Suppression]] = {}
+        self.fix_settings = FixSettings()  # fix.style, fix.template, registries (config)
 
     # -- documents ---------------------------------------------------------------------
     def display(self, path: Path) -> str:
@@ -236,7 +238,7 @@ class Engine:
                 job.pool = replace(job.pool, hosted=self.agents == "hosted")
         files = RepoFiles(root, self.document)
         timelines = [build_timeline(job, files.compose_cached) for job in pipeline.jobs]
-        ctx = Context(doc, pipeline, timelines, files)
+        ctx = Context(doc, pipeline, timelines, files, self.fix_settings)
         hits: list[Hit] = []
         for code in sorted(self.codes):
             hits.extend(RULES[code].check(ctx))
@@ -263,16 +265,17 @@ class Engine:
         line = hit.doc.position(hit.start)[0]
         where = f"{self.display(hit.doc.path)}:{line}"
         message = f"{hit.message} (in template {where}, with the parameters passed here)"
-        return self._finding(hit, ref.doc, ref.start, ref.end, message)
+        # the fix's edits are offsets into the template, not into this file: drop it
+        return self._finding(hit, ref.doc, ref.start, ref.end, message, keep_fix=False)
 
     def _finding(self, hit: Hit, doc: Document, start: int, end: int,
-                 message: str) -> Finding:
+                 message: str, keep_fix: bool = True) -> Finding:
         line, col = doc.position(start)
         end_line, end_col = doc.position(max(start, end))
         severity: Severity = self.severity.get(hit.code) or hit.severity or meta(
             hit.code).severity
         return Finding(doc.display, line, col, hit.code, end_line, end_col, meta(hit.code).name,
-                       severity, message, hit.fix)
+                       severity, message, hit.fix if keep_fix else None)
 
     def _finding_at(self, code: str, path: str, line: int, col: int, end_line: int,
                     end_col: int, message: str) -> Finding:

@@ -67,16 +67,22 @@ class FileFix:
     error: str | None = None
     written: bool = False
     rejected: list[str] = field(default_factory=list)  # fixes dropped as faulty
+    new_files: dict[str, str] = field(default_factory=dict)  # created (or to create)
 
     @property
     def changed(self) -> bool:
         return self.fixed != self.original
 
     def diff(self) -> str:
-        return "".join(difflib.unified_diff(
+        out = "".join(difflib.unified_diff(
             self.original.splitlines(keepends=True), self.fixed.splitlines(keepends=True),
             fromfile=f"a/{self.display}", tofile=f"b/{self.display}",
         ))
+        for path, text in self.new_files.items():
+            out += "".join(difflib.unified_diff(
+                [], text.splitlines(keepends=True), fromfile="/dev/null",
+                tofile=f"b/{os.path.relpath(path, self.path.parent)}"))
+        return out
 
 
 def _comment_lines(text: str) -> Counter[str]:
@@ -99,7 +105,21 @@ def _attempt(doc: Document, fixes: list[Fix], comments: Counter[str]
     return text, new, ""
 
 
-def fix_document(engine: Engine, doc: Document, root: Path, *, unsafe: bool = False) -> FileFix:
+def create_file(path: str, text: str) -> bool:
+    """Create ``path`` with ``text`` unless it exists (a shared template written by the
+    first fix that needs it). True when this call created it."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(target, "x", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    except FileExistsError:
+        return False
+    return True
+
+
+def fix_document(engine: Engine, doc: Document, root: Path, *, unsafe: bool = False,
+                 create_files: bool = False) -> FileFix:
     """Apply fixes to one document until none is left: each pass applies every
     non-overlapping fix, re-parses and re-lints; at most ``MAX_PASSES`` passes. When a
     pass's result is refused (see ``_attempt``), its fixes are tried one by one and the
@@ -137,6 +157,12 @@ def fix_document(engine: Engine, doc: Document, root: Path, *, unsafe: bool = Fa
         if text == doc.text:
             return outcome
         outcome.applied.extend((owner[id(fix)].code, fix.title) for fix in chosen)
+        for fix in chosen:
+            for path, content in fix.files:
+                if path not in outcome.new_files and not os.path.exists(path):
+                    outcome.new_files[path] = content
+                    if create_files:  # written now, so the next pass resolves it
+                        create_file(path, content)
         outcome.fixed = text
         doc = new
     outcome.error = f"fixes did not settle after {MAX_PASSES} passes (please report this)"
@@ -187,7 +213,7 @@ def fix_paths(engine: Engine, paths: Sequence[str], *, unsafe: bool = False,
             original = doc.path.read_bytes()
         except OSError:
             continue
-        outcome = fix_document(engine, doc, root, unsafe=unsafe)
+        outcome = fix_document(engine, doc, root, unsafe=unsafe, create_files=write)
         if outcome.changed and write:
             try:
                 write_atomic(doc.path, outcome.fixed, original)

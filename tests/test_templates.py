@@ -164,3 +164,20 @@ def test_git_root_found_from_nested_directory(tmp_path: Path) -> None:
         "ci/t.yml": "steps:\n- script: echo\n",
     })
     assert run(["main.yml"], repo / "ci" / "pipelines").findings == []
+
+
+def test_relocated_findings_carry_no_fix(tmp_path: Path) -> None:
+    template = (
+        "parameters:\n- name: cacheDir\n  default: $(Pipeline.Workspace)/docker_cache\n"
+        "steps:\n- task: Cache@2\n  inputs:\n    key: '\"docker\" | \"$(Agent.OS)\"'\n"
+        "    path: $(Pipeline.Workspace)/docker_cache\n"
+        "- script: docker buildx build --cache-from type=local,src=${{ parameters.cacheDir }}"
+        " --load -t app .\n"
+    )
+    repo = git_repo(tmp_path, {
+        "azure-pipelines.yml": "trigger: none\nsteps:\n- template: t.yml\n  parameters:\n"
+                               "    cacheDir: $(Pipeline.Workspace)/other\n",
+        "t.yml": template,
+    })
+    result = run(["azure-pipelines.yml"], repo, {"LL202"})
+    assert [(f.line, f.fix) for f in result.findings] == [(3, None)]

@@ -76,7 +76,8 @@ def audit_parser() -> argparse.ArgumentParser:
     src.add_argument("--depth", type=int, default=3, metavar="N",
                      help="how deep --discover looks (default 3)")
     src.add_argument("--repos", metavar="FILE", action="append", default=[],
-                     help="a file of repositories, one local path or git URL a line")
+                     help="a file of repositories, one a line: a git URL or a local path "
+                     "(relative to the file)")
     src.add_argument("--azure-devops", metavar="ORG_URL",
                      help="an organisation, like https://dev.azure.com/contoso; the token is "
                      "read from AZURE_DEVOPS_EXT_PAT or SYSTEM_ACCESSTOKEN")

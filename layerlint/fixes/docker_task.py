@@ -25,6 +25,8 @@ from layerlint.finding import Edit, Fix
 from layerlint.fixes.buildx import BUILDER
 from layerlint.fixes.cache_step import cache_step_lines, dockerfile_segment, slug
 from layerlint.fixes.plan import cache_dir
+from layerlint.fixes.settings import FixSettings
+from layerlint.fixes.template_style import TemplateCall, template_text
 from layerlint.fixes.yamltext import item_slot, newline, render_step, yaml_scalar
 from layerlint.pipeline.model import Job, Step
 from layerlint.pipeline.scope import mapping_items
@@ -32,7 +34,7 @@ from layerlint.pipeline.scope import mapping_items
 _STEP_KEYS = {"task", "displayName", "inputs", "name"}
 
 
-def docker_task_fix(step: Step, job: Job, registries: dict[str, str],
+def docker_task_fix(step: Step, job: Job, settings: FixSettings,
                     root: Path | None) -> tuple[Fix | None, str]:
     """The fix, or None and the reason there is none (for the finding's message)."""
     task = step.task
@@ -48,7 +50,7 @@ def docker_task_fix(step: Step, job: Job, registries: dict[str, str],
     if not dockerfile or any(c in dockerfile for c in "*?[]$"):
         return None, "no automatic fix while `Dockerfile` is a glob or unknown; name the file"
     registry = step.input_text("containerRegistry")
-    server = registries.get(registry) if registry else None
+    server = settings.registries.get(registry) if registry else None
     if registry and server is None:
         return None, (f"to enable the fix, map the service connection {registry!r} to its "
                       "login server under `registries` in the layerlint configuration")
@@ -64,14 +66,13 @@ def docker_task_fix(step: Step, job: Job, registries: dict[str, str],
     if not context or context.strip() == "**":
         context = posixpath.dirname(dockerfile) or "."
     push = command == "buildandpush"
-    flags = [f"--cache-from=type=local,src={directory}",
-             f"--cache-to=type=local,dest={directory}-new,mode=max",
-             "--push" if push else "--load", f"-f {dockerfile}"]
-    flags += [f"-t {image}:{tag}" for tag in tags] if image else []
+    extra = [f"-t {image}:{tag}" for tag in tags] if image else []
     arguments = " ".join((step.input_text("arguments") or "").split())
     if arguments and not push:  # buildAndPush ignores `arguments`; keep that behaviour
-        flags.append(arguments)
-    flags.append(context)
+        extra.append(arguments)
+    flags = [f"--cache-from=type=local,src={directory}",
+             f"--cache-to=type=local,dest={directory}-new,mode=max",
+             "--push" if push else "--load", f"-f {dockerfile}", *extra, context]
     script = ["set -euo pipefail",
               f"docker buildx inspect {BUILDER} >/dev/null 2>&1 \\",
               f"  || docker buildx create --name {BUILDER} --driver docker-container",
@@ -87,10 +88,21 @@ def docker_task_fix(step: Step, job: Job, registries: dict[str, str],
     if push:
         steps.append(["task: Docker@2", f"displayName: Log in to {registry}", "inputs:",
                       "  command: login", f"  containerRegistry: {yaml_scalar(registry or '')}"])
-    steps.append(cache_step_lines(name, dockerfile_segment(dockerfile, root), directory))
-    steps.append(["script: |", *[f"  {line}" for line in script],
-                  f"displayName: {yaml_scalar(display)}"])
+    segment = dockerfile_segment(dockerfile, root)
+    files: tuple[tuple[str, str], ...] = ()
+    if settings.style == "template" and segment is not None and root is not None:
+        call = TemplateCall(name, segment, context, " ".join(extra), "--push" if push else "--load",
+                            step.text("displayName"))
+        steps.append(call.lines(settings.template))
+        target = (root / settings.template.lstrip("/")).resolve()
+        if not target.exists():
+            files = ((str(target), template_text(settings.template)),)
+    else:
+        steps.append(cache_step_lines(name, segment, directory))
+        steps.append(["script: |", *[f"  {line}" for line in script],
+                      f"displayName: {yaml_scalar(display)}"])
     text = "".join(render_step(lines, slot, nl) for lines in steps)
     title = (f"Replace Docker@2 {'buildAndPush' if push else 'build'} by Cache@2 and a cached "
              f"buildx build ({name})")
-    return Fix(title, "unsafe" if push else "safe", (Edit(slot.start, slot.end, text),)), ""
+    edit = Edit(slot.start, slot.end, text)
+    return Fix(title, "unsafe" if push else "safe", (edit,), files), ""

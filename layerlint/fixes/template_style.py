@@ -121,7 +121,7 @@ def script_call(build: Build, timeline: Timeline, root: Path | None) -> Template
     if keys - {build.step.kind, "displayName", "name"} or docker.outputs or docker.builder:
         return None
     others = [c for c in parse_bash(script.node.value)
-              if c.words and c is not docker.command and c.name != "set"
+              if c.words and c.name != "set" and "subst" not in c.context
               and c.start != docker.command.start]
     if others or docker.no_cache or docker.context is None:
         return None

@@ -16,6 +16,8 @@ from typing import Protocol
 
 from layerlint.document import Document
 from layerlint.finding import Fix
+from layerlint.fixes.settings import DEFAULT as DEFAULT_FIX
+from layerlint.fixes.settings import FixSettings
 from layerlint.pipeline.model import Job, Pipeline
 from layerlint.pipeline.scope import Origin
 from layerlint.repo_files import RepoFiles
@@ -50,6 +52,7 @@ class Context:
     pipeline: Pipeline
     timelines: list[Timeline] = field(default_factory=list)
     files: RepoFiles | None = None  # the repository around the file (None: unknown)
+    settings: FixSettings = DEFAULT_FIX  # how fixes are written (configuration)
 
 
 class Rule(Protocol):

@@ -51,7 +51,6 @@ from collections.abc import Iterator
 
 from layerlint.finding import Fix
 from layerlint.fixes.plan import cache_dir, cache_insert, dockerfile_of, image_slug, script_fix
-from layerlint.fixes.settings import DEFAULT, FixSettings
 from layerlint.fixes.template_style import script_call, template_fix
 from layerlint.pipeline.scripts import inline_script
 from layerlint.rules.advice import advice, consequence
@@ -85,7 +84,7 @@ def check(ctx: Context) -> Iterator[Hit]:
 def _fix(ctx: Context, build: Build, timeline: Timeline) -> Fix | None:
     """Rewrite the command into the cached buildx form and insert its Cache@2 step, or
     (template style) replace the step by a reference to the shared template."""
-    settings: FixSettings = getattr(ctx, "settings", None) or DEFAULT
+    settings = ctx.settings
     root = ctx.files.root if ctx.files is not None else None
     if settings.style == "template" and root is not None and timeline.job.pool.os != "windows":
         call = script_call(build, timeline, root)

@@ -72,9 +72,9 @@ def check(ctx: Context) -> Iterator[Hit]:
                         "so cache flags cannot be added to it")
             else:
                 what = f"`{build.command}` runs a plain `docker build` that imports no cache"
-            registries: dict[str, str] = getattr(ctx, "registries", None) or {}
+            settings = ctx.settings
             root = ctx.files.root if ctx.files is not None else None
-            fix, why_not = docker_task_fix(build.step, job, registries, root)
+            fix, why_not = docker_task_fix(build.step, job, settings, root)
             message = f"{what}; {consequence(job)}: {todo}"
             if why_not and "registries" in why_not:
                 message += f" ({why_not})"

@@ -55,6 +55,8 @@ def check(ctx: Context) -> Iterator[Hit]:
                 continue
             if docker.load or docker.push or docker.outputs:
                 continue
+            if any(w.value.startswith("${{") for w in docker.command.words):
+                continue  # a template expression may expand to --load/--push: unknown
             choice = state.builder(build)
             if choice.kind != "container" or choice.default_load:
                 continue
