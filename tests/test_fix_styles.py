@@ -74,3 +74,20 @@ def test_buildandpush_fix_needs_registry_mapping_and_unsafe(tmp_path: Path) -> N
     assert outcome.written and "command: login" in text and "containerRegistry: my-acr" in text
     assert "--push" in text and "-t myacr.azurecr.io/web:$(Build.BuildId)" in text
     assert [f.code for f in Engine(cwd=root).run(["."]).findings] == []
+
+
+def test_docker_task_default_dockerfile_glob_resolves_to_the_one_match(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "Dockerfile").write_text("FROM alpine\n")
+    (tmp_path / "p.yml").write_text(
+        "pool:\n  vmImage: ubuntu-latest\nsteps:\n- task: Docker@2\n  inputs:\n"
+        "    command: build\n    repository: svc\n")
+    outcome = fix_paths(Engine(cwd=tmp_path), ["."])[0]
+    text = (tmp_path / "p.yml").read_text()
+    assert outcome.written and "-f svc/Dockerfile" in text and "  svc\n" in text
+    (tmp_path / "p.yml").write_text(
+        "steps:\n- task: Docker@2\n  inputs:\n    command: build\n")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "Dockerfile").write_text("FROM alpine\n")
+    assert fix_paths(Engine(cwd=tmp_path), ["."]) == []  # two matches: ambiguous, no fix

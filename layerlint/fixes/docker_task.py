@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from pathlib import Path
 
+from layerlint.cachekey import glob_regex
 from layerlint.finding import Edit, Fix
 from layerlint.fixes.buildx import BUILDER
 from layerlint.fixes.cache_step import cache_step_lines, dockerfile_segment, slug
@@ -30,12 +30,24 @@ from layerlint.fixes.template_style import TemplateCall, template_text
 from layerlint.fixes.yamltext import item_slot, newline, render_step, yaml_scalar
 from layerlint.pipeline.model import Job, Step
 from layerlint.pipeline.scope import mapping_items
+from layerlint.repo_files import RepoFiles, repo_file_list
 
 _STEP_KEYS = {"task", "displayName", "inputs", "name"}
 
 
+def _resolve_glob(pattern: str, files: RepoFiles | None) -> str | None:
+    """Docker@2 globs ``Dockerfile`` (default ``**/Dockerfile``) and takes the first match;
+    the fix names the file only when the repository has exactly one match."""
+    listing = repo_file_list(files) if files is not None else None
+    if listing is None:
+        return None
+    regex = glob_regex(pattern.lstrip("./"))
+    matches = [f for f in listing if regex.match(f)]
+    return matches[0] if len(matches) == 1 else None
+
+
 def docker_task_fix(step: Step, job: Job, settings: FixSettings,
-                    root: Path | None) -> tuple[Fix | None, str]:
+                    files: RepoFiles | None) -> tuple[Fix | None, str]:
     """The fix, or None and the reason there is none (for the finding's message)."""
     task = step.task
     if task is None or task[1] != 2:
@@ -46,9 +58,16 @@ def docker_task_fix(step: Step, job: Job, settings: FixSettings,
     if keys - _STEP_KEYS:
         return None, f"no automatic fix for a step with {', '.join(sorted(keys - _STEP_KEYS))}"
     command = (step.input_text("command") or "buildAndPush").strip().lower()
-    dockerfile = step.input_text("Dockerfile")
-    if not dockerfile or any(c in dockerfile for c in "*?[]$"):
-        return None, "no automatic fix while `Dockerfile` is a glob or unknown; name the file"
+    root = files.root if files is not None else None
+    dockerfile = step.input_text("Dockerfile") or "**/Dockerfile"
+    if any(c in dockerfile for c in "*?[]"):
+        found = _resolve_glob(dockerfile, files)
+        if found is None:
+            return None, ("no automatic fix while `Dockerfile` is a glob that does not name "
+                          "exactly one file of the repository")
+        dockerfile = found
+    if "$" in dockerfile:
+        return None, "no automatic fix while `Dockerfile` holds a variable"
     registry = step.input_text("containerRegistry")
     server = settings.registries.get(registry) if registry else None
     if registry and server is None:
@@ -89,14 +108,14 @@ def docker_task_fix(step: Step, job: Job, settings: FixSettings,
         steps.append(["task: Docker@2", f"displayName: Log in to {registry}", "inputs:",
                       "  command: login", f"  containerRegistry: {yaml_scalar(registry or '')}"])
     segment = dockerfile_segment(dockerfile, root)
-    files: tuple[tuple[str, str], ...] = ()
+    new_files: tuple[tuple[str, str], ...] = ()
     if settings.style == "template" and segment is not None and root is not None:
         call = TemplateCall(name, segment, context, " ".join(extra), "--push" if push else "--load",
                             step.text("displayName"))
         steps.append(call.lines(settings.template))
         target = (root / settings.template.lstrip("/")).resolve()
         if not target.exists():
-            files = ((str(target), template_text(settings.template)),)
+            new_files = ((str(target), template_text(settings.template)),)
     else:
         steps.append(cache_step_lines(name, segment, directory))
         steps.append(["script: |", *[f"  {line}" for line in script],
@@ -105,4 +124,4 @@ def docker_task_fix(step: Step, job: Job, settings: FixSettings,
     title = (f"Replace Docker@2 {'buildAndPush' if push else 'build'} by Cache@2 and a cached "
              f"buildx build ({name})")
     edit = Edit(slot.start, slot.end, text)
-    return Fix(title, "unsafe" if push else "safe", (edit,), files), ""
+    return Fix(title, "unsafe" if push else "safe", (edit,), new_files), ""

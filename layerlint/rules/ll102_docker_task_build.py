@@ -73,8 +73,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             else:
                 what = f"`{build.command}` runs a plain `docker build` that imports no cache"
             settings = ctx.settings
-            root = ctx.files.root if ctx.files is not None else None
-            fix, why_not = docker_task_fix(build.step, job, settings, root)
+            fix, why_not = docker_task_fix(build.step, job, settings, ctx.files)
             message = f"{what}; {consequence(job)}: {todo}"
             if why_not and "registries" in why_not:
                 message += f" ({why_not})"
