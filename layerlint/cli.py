@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from layerlint import __version__
+from layerlint import __version__, fix_command
 
 if TYPE_CHECKING:
     from layerlint.engine import Engine, Result
 
-COMMANDS = ("check", "rules", "explain", "config-schema")
+COMMANDS = ("check", "rules", "explain", "config-schema", "audit")
 FORMATS = ("text", "json", "sarif", "junit", "azure", "github", "gitlab")
 AUTO_FORMATS = (("TF_BUILD", "azure"), ("GITHUB_ACTIONS", "github"))
 
@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "used, and which suppressions matched nothing")
     check.add_argument("--max-file-size", type=int, default=None, metavar="BYTES",
                        help="refuse files larger than this (default 5 MB)")
+    fix_command.add_arguments(check)
 
     sub.add_parser("rules", help="list the rules")
     sub.add_parser("config-schema", help="print the JSON Schema of the configuration")
@@ -122,6 +123,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
         "-h", "--help", "--version"
     ):
         args_list.insert(0, "check")
+    if args_list and args_list[0] == "audit":
+        from layerlint.audit.cli import main as audit_main
+
+        return audit_main(args_list[1:], stdout=out, stderr=err)
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)
@@ -195,6 +200,11 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if missing:
         err.write(f"layerlint: no such file or directory: {', '.join(missing)}\n")
         return 2
+    if args.fix or args.diff:
+        done = fix_command.run(args, engine, out, err)
+        if done is not None:
+            return done
+        engine, config = build_engine(args)  # check the rewritten files afresh
     result = engine.run(args.paths)
     if args.verbose:
         for status in result.files:

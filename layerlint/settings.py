@@ -11,6 +11,7 @@ directory when there is none.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from layerlint.config import Config, ConfigError, PathRules, find, load
 
 if TYPE_CHECKING:
     from layerlint.engine import Engine
+    from layerlint.fixes.settings import FixSettings
 
 
 class SettingsError(Exception):
@@ -80,4 +82,15 @@ def build_engine(args: argparse.Namespace, cwd: Path | None = None) -> tuple[Eng
         paths=paths if paths.exclude or paths.per_file_ignores else None,
         inline_ignores=not args.no_ignores,
     )
+    engine.fix_settings = _fix_settings(config)
     return engine, config
+
+
+def _fix_settings(config: Config) -> FixSettings:
+    from layerlint.fixes.settings import FixSettings
+    from layerlint.fixes.template_style import DEFAULT_TEMPLATE
+
+    template = DEFAULT_TEMPLATE
+    if config.fix_template is not None:
+        template = os.path.relpath(config.fix_template, config.root).replace(os.sep, "/")
+    return FixSettings(config.fix_style, template, dict(config.registries))

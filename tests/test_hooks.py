@@ -19,10 +19,12 @@ HOOKS = ROOT / ".pre-commit-hooks.yaml"
 
 def test_hook_definition() -> None:
     hooks = YAML(typ="safe").load(HOOKS.read_text())
-    assert [h["id"] for h in hooks] == ["layerlint"]
-    hook = hooks[0]
-    assert hook["entry"] == "layerlint check" and hook["language"] == "python"
-    assert hook["types"] == ["yaml"]  # pipelines anywhere; layerlint skips the rest
+    assert [h["id"] for h in hooks] == ["layerlint", "layerlint-fix"]
+    check, fix = hooks
+    assert check["entry"] == "layerlint check" and check["language"] == "python"
+    assert fix["entry"] == "layerlint check --fix"
+    # pipelines anywhere; layerlint skips the rest
+    assert check["types"] == fix["types"] == ["yaml"]
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -37,13 +39,16 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.skipif(shutil.which("pre-commit") is None, reason="pre-commit not installed")
-@pytest.mark.parametrize(("files", "expected"), [
-    ({"azure-pipelines.yml": "trigger: none\nsteps:\n- script: docker build -t app .\n",
-      "docker-compose.yml": "services:\n  a:\n    image: x\n"}, 1),
-    ({"azure-pipelines.yml": "trigger: none\nsteps:\n- script: echo hello\n",
-      ".github/workflows/ci.yml": "on: push\njobs:\n  a:\n    runs-on: x\n"}, 0),
+@pytest.mark.parametrize(("hook", "files", "expected"), [
+    ("layerlint-fix", {"azure-pipelines.yml": "trigger: none\nsteps:\n"
+                       "- script: docker build -t app .\n"}, 1),
+    ("layerlint", {"azure-pipelines.yml": "trigger: none\nsteps:\n"
+                   "- script: docker build -t app .\n",
+                   "docker-compose.yml": "services:\n  a:\n    image: x\n"}, 1),
+    ("layerlint", {"azure-pipelines.yml": "trigger: none\nsteps:\n- script: echo hello\n",
+                   ".github/workflows/ci.yml": "on: push\njobs:\n  a:\n    runs-on: x\n"}, 0),
 ])
-def test_try_repo(tmp_path: Path, pre_commit_home: Path, files: dict[str, str],
+def test_try_repo(tmp_path: Path, pre_commit_home: Path, hook: str, files: dict[str, str],
                   expected: int) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -53,13 +58,16 @@ def test_try_repo(tmp_path: Path, pre_commit_home: Path, files: dict[str, str],
         (repo / name).write_text(text)
     _git(repo, "add", "-A")
     proc = subprocess.run(
-        ["pre-commit", "try-repo", str(ROOT), "layerlint", "--all-files"],
+        ["pre-commit", "try-repo", str(ROOT), hook, "--all-files"],
         cwd=repo, capture_output=True, text=True, check=False, timeout=600,
         env={**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home)},
     )
     output = proc.stdout + proc.stderr
     assert proc.returncode == expected, output
-    if expected:
+    if hook == "layerlint-fix":  # rewritten: the hook fails and the file is fixed
+        text = (repo / "azure-pipelines.yml").read_text()
+        assert "docker buildx build --builder layerlint" in text and "Cache@2" in text
+    elif expected:
         assert "azure-pipelines.yml:3:11: LL101" in output
     else:
         assert "Passed" in output

@@ -7,26 +7,35 @@ test built from hand-made findings (``tests/golden/``).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from layerlint.engine import Result
-from layerlint.report import (
-    azure_report,
-    github_report,
-    gitlab_report,
-    json_report,
-    junit_report,
-    sarif_report,
-    text_report,
-)
+if TYPE_CHECKING:
+    from layerlint.engine import Result
 
-Reporter = Callable[[Result], str]
-REPORTERS: dict[str, Reporter] = {
-    "text": text_report.render,
-    "json": json_report.render,
-    "sarif": sarif_report.render,
-    "junit": junit_report.render,
-    "azure": azure_report.render,
-    "github": github_report.render,
-    "gitlab": gitlab_report.render,
+Reporter = Callable[["Result"], str]
+_MODULES = {
+    "text": "text_report",
+    "json": "json_report",
+    "sarif": "sarif_report",
+    "junit": "junit_report",
+    "azure": "azure_report",
+    "github": "github_report",
+    "gitlab": "gitlab_report",
 }
+
+
+def _lazy(module: str) -> Reporter:
+    """A reporter whose module is imported on first use: the XML and SARIF reporters pull
+    in modules (``xml.sax.saxutils`` imports ``urllib.request``) that a plain text run
+    should not pay for at start-up."""
+
+    def render(result: Result) -> str:
+        rendered: str = importlib.import_module(f"layerlint.report.{module}").render(result)
+        return rendered
+
+    return render
+
+
+REPORTERS: dict[str, Reporter] = {name: _lazy(module) for name, module in _MODULES.items()}
