@@ -257,8 +257,11 @@ class Engine:
     def _place(self, hit: Hit, doc: Document, root: Path) -> Finding | None:
         if hit.doc.path == doc.path:
             return self._finding(hit, hit.doc, hit.start, hit.end, hit.message)
-        if (hit.code, hit.start) in self._standalone(hit.doc, root):
+        local = hit.doc.path.is_relative_to(root.resolve())
+        if local and (hit.code, hit.start) in self._standalone(hit.doc, root):
             return None  # reported when the template itself is linted
+        # a template of another repository (template-repos) is not linted in this run:
+        # its problems are reported at the reference that brings them in
         ref = next((o for o in hit.via if o.doc.path == doc.path), None)
         if ref is None:
             return None

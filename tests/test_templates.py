@@ -181,3 +181,20 @@ def test_relocated_findings_carry_no_fix(tmp_path: Path) -> None:
     })
     result = run(["azure-pipelines.yml"], repo, {"LL202"})
     assert [(f.line, f.fix) for f in result.findings] == [(3, None)]
+
+
+def test_problems_of_mapped_template_repositories_are_reported_at_the_reference(
+        tmp_path: Path) -> None:
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "build.yml").write_text("steps:\n- script: docker build -t app .\n")
+    repo = git_repo(tmp_path, {
+        "azure-pipelines.yml": (
+            "resources:\n  repositories:\n  - repository: tools\n    type: git\n"
+            "    name: org/tools\nsteps:\n- template: build.yml@tools\n"),
+    })
+    from layerlint.engine import Engine
+
+    result = Engine({"LL101", "LL002"}, cwd=repo, template_repos={"tools": tools}).run(["."])
+    assert codes(result) == [("azure-pipelines.yml", 7, "LL101")]
+    assert "build.yml:2" in result.findings[0].message
