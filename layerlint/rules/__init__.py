@@ -3,58 +3,36 @@ checks that it lists every module in this package)."""
 
 from __future__ import annotations
 
+from importlib import import_module
 from types import ModuleType
 
-from layerlint.rules import (
-    ll001_invalid_yaml,
-    ll002_template_not_found,
-    ll101_uncached_docker_build,
-    ll102_docker_task_build,
-    ll103_uncached_compose_build,
-    ll201_missing_cache_task,
-    ll202_cache_path_mismatch,
-    ll203_cache_task_after_build,
-    ll204_cache_never_exported,
-    ll205_cache_never_imported,
-    ll206_cache_mode_min,
-    ll207_cache_dir_grows,
-    ll208_shared_cache_dir,
-    ll209_ignored_cache_backend,
-    ll301_frozen_cache_key,
-    ll302_missing_restore_keys,
-    ll303_restore_key_not_prefix,
-    ll304_key_file_missing,
-    ll305_multiline_key,
-    ll401_docker_driver_cache_export,
-    ll402_builder_name_collision,
-    ll403_image_not_exported,
-)
 from layerlint.rules.base import RuleMeta
 
-_MODULES: tuple[ModuleType, ...] = (
-    ll001_invalid_yaml,
-    ll002_template_not_found,
-    ll101_uncached_docker_build,
-    ll102_docker_task_build,
-    ll103_uncached_compose_build,
-    ll201_missing_cache_task,
-    ll202_cache_path_mismatch,
-    ll203_cache_task_after_build,
-    ll204_cache_never_exported,
-    ll205_cache_never_imported,
-    ll206_cache_mode_min,
-    ll207_cache_dir_grows,
-    ll208_shared_cache_dir,
-    ll209_ignored_cache_backend,
-    ll301_frozen_cache_key,
-    ll302_missing_restore_keys,
-    ll303_restore_key_not_prefix,
-    ll304_key_file_missing,
-    ll305_multiline_key,
-    ll401_docker_driver_cache_export,
-    ll402_builder_name_collision,
-    ll403_image_not_exported,
+_NAMES = (
+    "ll001_invalid_yaml",
+    "ll002_template_not_found",
+    "ll101_uncached_docker_build",
+    "ll102_docker_task_build",
+    "ll103_uncached_compose_build",
+    "ll201_missing_cache_task",
+    "ll202_cache_path_mismatch",
+    "ll203_cache_task_after_build",
+    "ll204_cache_never_exported",
+    "ll205_cache_never_imported",
+    "ll206_cache_mode_min",
+    "ll207_cache_dir_grows",
+    "ll208_shared_cache_dir",
+    "ll209_ignored_cache_backend",
+    "ll301_frozen_cache_key",
+    "ll302_missing_restore_keys",
+    "ll303_restore_key_not_prefix",
+    "ll304_key_file_missing",
+    "ll305_multiline_key",
+    "ll401_docker_driver_cache_export",
+    "ll402_builder_name_collision",
+    "ll403_image_not_exported",
 )
+_MODULES: tuple[ModuleType, ...] = tuple(import_module(f"{__name__}.{n}") for n in _NAMES)
 
 
 def _registry() -> dict[str, ModuleType]:

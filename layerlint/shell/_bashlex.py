@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ._types import EOF, OP, WORD, Word, _Tok
+from ._types import EOF, OP, WORD, Word, _Tok, _TokenStream
 
 _BLANK = " \t\r\f\v"
 _BREAK = frozenset(" \t\r\f\v\n;&|()<>")
@@ -29,7 +29,7 @@ _ANSI = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "E"
 MAX_DEPTH = 60
 
 
-class _BashLexer:
+class _BashLexer(_TokenStream):
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
@@ -43,17 +43,6 @@ class _BashLexer:
     def _parse_nested(self, start: int, closer: str | None) -> int:
         """Parse commands from ``start``; return the offset just past ``closer``."""
         return self._scan_balanced(start - 1, "(", ")")
-
-    # -- token stream ------------------------------------------------------
-    def peek(self) -> _Tok:
-        if self.peeked is None:
-            self.peeked = self._lex()
-        return self.peeked
-
-    def take(self) -> _Tok:
-        tok = self.peek()
-        self.peeked = None
-        return tok
 
     def _lex(self) -> _Tok:
         text, limit = self.text, self.limit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ._types import EOF, OP, WORD, Word, _Tok
+from ._types import EOF, OP, WORD, Word, _Tok, _TokenStream
 
 _BLANK = " \t\r\f\v"
 _BREAK = frozenset(" \t\r\f\v\n;|&{}()<>")
@@ -19,7 +19,7 @@ _OPS = ("&&", "||", "|", ";", "&", "{", "}", ")")
 MAX_DEPTH = 60
 
 
-class _PsLexer:
+class _PsLexer(_TokenStream):
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
@@ -32,16 +32,6 @@ class _PsLexer:
     def _parse_nested(self, start: int, subst: bool) -> int:
         """Parse a ``(``-group whose contents begin at ``start``; return its end."""
         return self._scan_balanced(start - 1, "(", ")")
-
-    def peek(self) -> _Tok:
-        if self.peeked is None:
-            self.peeked = self._lex()
-        return self.peeked
-
-    def take(self) -> _Tok:
-        tok = self.peek()
-        self.peeked = None
-        return tok
 
     def _lex(self) -> _Tok:
         text, limit = self.text, self.limit

@@ -83,6 +83,25 @@ class _Tok:
     word: Word | None = None
 
 
+class _TokenStream:
+    """One token of lookahead over a lexer's ``_lex`` (shared by bash and PowerShell)."""
+
+    peeked: _Tok | None = None
+
+    def _lex(self) -> _Tok:
+        raise NotImplementedError
+
+    def peek(self) -> _Tok:
+        if self.peeked is None:
+            self.peeked = self._lex()
+        return self.peeked
+
+    def take(self) -> _Tok:
+        tok = self.peek()
+        self.peeked = None
+        return tok
+
+
 def finish(builders: list[_Builder]) -> list[Command]:
     """Freeze builders into Commands sorted in source order."""
     cmds = [b.freeze() for b in builders if b.start >= 0]
