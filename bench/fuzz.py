@@ -215,9 +215,10 @@ def line_endings(data: bytes, rng: random.Random) -> bytes:
     return b"".join(lines)
 
 
-def huge_line(data: bytes, rng: random.Random) -> bytes:
+def huge_line(data: bytes, rng: random.Random,
+              sizes: Sequence[int] = (10_000, 100_000, 400_000)) -> bytes:
     """A script (or plain value) hundreds of kilobytes long on one line."""
-    size = rng.choice([10_000, 100_000, 400_000])
+    size = rng.choice(sizes)
     unit = rng.choice([b"a", b"docker build . && ", b"\"'", b"$(", b"\\ ", b"--cache-from x ",
                        b"${{ parameters.x }} "])
     body = (unit * (size // len(unit) + 1))[:size]
@@ -345,20 +346,22 @@ def sources() -> list[tuple[str, bytes]]:
     return [(str(p.relative_to(folder)), p.read_bytes()) for p in files]
 
 
-def mutant(seed: int, index: int, files: Sequence[tuple[str, bytes]]
-           ) -> tuple[bytes, str, list[str]]:
-    """Mutant ``index`` of run ``seed``: (bytes, source name, mutator names)."""
+def mutant(seed: int, index: int, files: Sequence[tuple[str, bytes]],
+           mutators: dict[str, Mutator] | None = None) -> tuple[bytes, str, list[str]]:
+    """Mutant ``index`` of run ``seed``: (bytes, source name, mutator names). ``mutators``
+    replaces ``MUTATORS`` (same names), e.g. with smaller huge lines for the test suite."""
+    mutators = mutators or MUTATORS
     rng = random.Random(f"{seed}:{index}")
     name, data = files[rng.randrange(len(files))]
     names: list[str] = []
     count = rng.choices([1, 2, 3], weights=[5, 3, 2])[0]
     for n in range(count):
-        pool = [m for m in MUTATORS if n == count - 1 or m not in LAST_ONLY]
+        pool = [m for m in mutators if n == count - 1 or m not in LAST_ONLY]
         if any(m in EXPENSIVE for m in names):
             pool = [m for m in pool if m not in EXPENSIVE]
         chosen = rng.choice(pool)
         names.append(chosen)
-        data = MUTATORS[chosen](data, rng)
+        data = mutators[chosen](data, rng)
     return data, name, names
 
 

@@ -87,7 +87,7 @@ def corpus_copies(target: int, dest: Path, files: list[Path] | None = None) -> l
         folder = dest / f"copy{copy:03d}"
         folder.mkdir(parents=True)
         for f in files:
-            shutil.copy(f, folder / f.name)
+            shutil.copyfile(f, folder / f.name)
             out.append(folder / f.name)
         copy += 1
     return out
@@ -310,8 +310,10 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "layerlint")],
                    check=True, env=ENV, stdout=subprocess.DEVNULL)
-    script = shutil.which("layerlint")
-    command = [script] if script else [sys.executable, "-m", "layerlint"]
+    # the console script installed next to this interpreter: a version manager's shim on
+    # PATH (pyenv's is a bash script) would add its own start-up to ours
+    script = Path(sys.executable).parent / ("layerlint.exe" if os.name == "nt" else "layerlint")
+    command = [str(script)] if script.is_file() else [sys.executable, "-m", "layerlint"]
     rows: list[Row] = []
     notes: list[str] = []
 

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Literal
 from layerlint.discover import iter_files, repo_root_for
 from layerlint.document import DEFAULT_MAX_BYTES, Document, DocumentError, load
 from layerlint.finding import Finding
-from layerlint.fixes.settings import FixSettings
 from layerlint.pipeline.detect import why_not_pipeline
 from layerlint.pipeline.loader import Loader
 from layerlint.repo_files import RepoFiles
@@ -38,6 +37,7 @@ from layerlint.timeline import Build, Timeline, build_timeline
 if TYPE_CHECKING:
     from layerlint.baseline import Key
     from layerlint.config import PathRules
+    from layerlint.fixes.settings import FixSettings
     from layerlint.suppress import Suppression
 
 Status = Literal["linted", "skipped", "error"]
@@ -121,7 +121,8 @@ class Engine:
         self._docs: dict[Path, Document | DocumentError] = {}
         self._linted: dict[Path, _Linted | None] = {}
         self._suppressions: dict[str, list[Suppression]] = {}
-        self.fix_settings = FixSettings()  # fix.style, fix.template, registries (config)
+        self._once: set[str] = set()  # keys of hits reported once per run (cycles)
+        self.fix_settings: FixSettings | None = None  # fix.style, fix.template, registries
 
     # -- documents ---------------------------------------------------------------------
     def display(self, path: Path) -> str:
@@ -199,7 +200,9 @@ class Engine:
             return
         try:
             linted = self._lint(doc, root)
-            placed = [f for f in (self._place(h, doc, root) for h in linted.hits) if f]
+            hits = [h for h in linted.hits if not h.once or h.once not in self._once]
+            self._once.update(h.once for h in hits if h.once)
+            placed = [f for f in (self._place(h, doc, root) for h in hits) if f]
         except Exception as exc:  # a bug in layerlint must not hide the other files
             result.files.append(FileStatus(display, "error", f"internal error: {exc!r}"))
             result.internal_errors.append(f"{display}: {exc!r}")

@@ -184,6 +184,10 @@ def write_atomic(path: Path, text: str, original: bytes) -> None:
     ``original`` was read."""
     if path.read_bytes() != original:
         raise OSError(f"{path.name} changed on disk since it was read; not written")
+    if not os.stat(path).st_mode & stat.S_IWUSR:
+        # the rename would replace it anyway (it needs only a writable directory): respect
+        # the mode bits, which os.access ignores for root
+        raise OSError(f"{path.name} is read-only; not written")
     data = encode_like(text, original)
     mode = stat.S_IMODE(os.stat(path).st_mode)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".layerlint", dir=path.parent)

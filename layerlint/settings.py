@@ -86,7 +86,10 @@ def build_engine(args: argparse.Namespace, cwd: Path | None = None) -> tuple[Eng
     return engine, config
 
 
-def _fix_settings(config: Config) -> FixSettings:
+def _fix_settings(config: Config) -> FixSettings | None:
+    """None for the defaults, so that a run without fixes never imports the fix code."""
+    if config.fix_style == "inline" and config.fix_template is None and not config.registries:
+        return None
     from layerlint.fixes.settings import FixSettings
     from layerlint.fixes.template_style import DEFAULT_TEMPLATE
 

@@ -32,7 +32,7 @@ def fixed_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     for repo in (before, after):
         (repo / ".git").mkdir()
         for f in CORPUS.iterdir():
-            shutil.copy(f, repo / f.name)
+            shutil.copyfile(f, repo / f.name)  # the shared corpus is read-only
     outcomes = fix_paths(Engine(cwd=after), ["."])
     return before, after, outcomes
 

@@ -47,7 +47,10 @@ def dockerfile_segment(path: str | None, root: Path | None) -> str | None:
     norm = posixpath.normpath(path.replace("\\", "/"))
     if norm.startswith("../") or norm == ".." or norm.startswith("/"):
         return None
-    if not (root / norm).is_file():
+    try:
+        if not (root / norm).is_file():
+            return None
+    except OSError:  # a name too long for the file system, say
         return None
     return norm if "/" in norm else f"./{norm}"
 

@@ -15,9 +15,8 @@ from layerlint.fixes.buildx import ScriptEdit, rewrite
 from layerlint.fixes.cache_step import CACHE_ROOT, cache_step_lines, dockerfile_segment, slug
 from layerlint.fixes.yamltext import item_slot, line_start, newline, render_step
 from layerlint.pipeline.model import Job
-from layerlint.pipeline.paths import DirPath
+from layerlint.pipeline.paths import SOURCES, DirPath
 from layerlint.pipeline.scripts import inline_script
-from layerlint.shell import parse_bash, parse_powershell
 from layerlint.timeline import Build, Timeline
 
 
@@ -53,14 +52,10 @@ def cache_insert(build: Build, image: str, dockerfile: str | None, path: str) ->
                        cache_step_lines(image, dockerfile, path))
 
 
-def dockerfile_of(build: Build, value: str, shell: str, root: Path | None) -> str | None:
-    """The Dockerfile's path relative to the repository root, when the script does not
-    move around first (a ``workingDirectory`` or a ``cd`` makes it unknown here)."""
-    if build.docker is None or build.step.text("workingDirectory"):
-        return None
-    commands = parse_powershell(value) if shell == "pwsh" else parse_bash(value)
-    if any(c.name in ("cd", "pushd", "Set-Location", "sl") for c in commands
-           if c.start < build.docker.command.start):
+def dockerfile_of(build: Build, root: Path | None) -> str | None:
+    """The Dockerfile's path relative to the repository root, when the command runs in the
+    sources directory (a ``workingDirectory`` or a ``cd`` earlier makes it unknown here)."""
+    if build.docker is None or build.cwd.key != SOURCES:
         return None
     if build.docker.files:
         return dockerfile_segment(build.docker.files[0].value, root)

@@ -19,7 +19,6 @@ from layerlint.fixes.plan import dockerfile_of, image_slug
 from layerlint.fixes.yamltext import item_slot, newline, render_step, yaml_scalar
 from layerlint.pipeline.scope import mapping_items
 from layerlint.pipeline.scripts import inline_script
-from layerlint.shell import parse_bash
 from layerlint.timeline import Build, Timeline
 
 DEFAULT_TEMPLATE = ".azure-pipelines/templates/docker-build-cached.yml"
@@ -120,12 +119,13 @@ def script_call(build: Build, timeline: Timeline, root: Path | None) -> Template
     keys = {k for k, _, _ in mapping_items(build.step.node, build.step.scope)}
     if keys - {build.step.kind, "displayName", "name"} or docker.outputs or docker.builder:
         return None
-    others = [c for c in parse_bash(script.node.value)
+    commands = build.script.commands if build.script is not None else []
+    others = [c for c in commands
               if c.words and c.name != "set" and "subst" not in c.context
               and c.start != docker.command.start]
     if others or docker.no_cache or docker.context is None:
         return None
-    dockerfile = dockerfile_of(build, script.node.value, script.shell, root)
+    dockerfile = dockerfile_of(build, root)
     if dockerfile is None:
         return None
     value: str = script.node.value

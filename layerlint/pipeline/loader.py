@@ -262,8 +262,10 @@ class Loader:
             return None
         chain = [o.doc.path for o in scope.via] + [scope.doc.path]
         if target in chain:
-            names = " -> ".join(p.name for p in [*chain, target])
-            self._problem(origin, f"template include cycle: {names}", via=scope.via)
+            cycle = chain[chain.index(target):]
+            names = " -> ".join(p.name for p in [*cycle, target])
+            once = "cycle:" + "|".join(sorted(str(p) for p in cycle))
+            self._problem(origin, f"template include cycle: {names}", via=scope.via, once=once)
             return None
         if len(scope.via) >= MAX_TEMPLATE_DEPTH:
             self._problem(origin, f"templates nest deeper than {MAX_TEMPLATE_DEPTH} levels")
@@ -320,13 +322,13 @@ class Loader:
         return resolved
 
     def _problem(self, origin: Origin, message: str, severity: str = "error",
-                 via: tuple[Origin, ...] = ()) -> None:
+                 via: tuple[Origin, ...] = (), once: str = "") -> None:
         key = (str(origin.doc.path), origin.start)
         if key in self._reported:
             return
         self._reported.add(key)
         self.pipeline.problems.append(
-            LoadProblem(origin, message, "info" if severity == "info" else "error", via)
+            LoadProblem(origin, message, "info" if severity == "info" else "error", via, once)
         )
 
     def _orphan_step_params(self) -> None:

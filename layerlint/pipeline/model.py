@@ -114,6 +114,7 @@ class LoadProblem:
     message: str
     severity: Severity = "error"
     via: tuple[Origin, ...] = ()
+    once: str = ""  # reported once per run under this key (a cycle, whichever file enters it)
 
 
 @dataclass

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from layerlint.document import Document
 from layerlint.finding import Fix
-from layerlint.fixes.settings import DEFAULT as DEFAULT_FIX
-from layerlint.fixes.settings import FixSettings
 from layerlint.pipeline.model import Job, Pipeline
 from layerlint.pipeline.scope import Origin
 from layerlint.repo_files import RepoFiles
 from layerlint.severity_types import Severity
 from layerlint.timeline import Timeline
+
+if TYPE_CHECKING:
+    from layerlint.fixes.settings import FixSettings
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Hit:
     via: tuple[Origin, ...] = ()
     severity: Severity | None = None  # None: the rule's default
     fix: Fix | None = None
+    once: str = ""  # when set, the engine reports only the first hit with this key in a run
 
 
 @dataclass
@@ -52,7 +54,7 @@ class Context:
     pipeline: Pipeline
     timelines: list[Timeline] = field(default_factory=list)
     files: RepoFiles | None = None  # the repository around the file (None: unknown)
-    settings: FixSettings = DEFAULT_FIX  # how fixes are written (configuration)
+    settings: FixSettings | None = None  # how fixes are written (None: the defaults)
 
 
 class Rule(Protocol):

@@ -41,4 +41,4 @@ def check(ctx: Context) -> Iterator[Hit]:
     for problem in ctx.pipeline.problems:
         origin = problem.origin
         yield Hit(META.code, origin.doc, origin.start, origin.end, problem.message,
-                  problem.via, severity=problem.severity)
+                  problem.via, severity=problem.severity, once=problem.once)

@@ -50,9 +50,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layerlint.finding import Fix
-from layerlint.fixes.plan import cache_dir, cache_insert, dockerfile_of, image_slug, script_fix
-from layerlint.fixes.template_style import script_call, template_fix
-from layerlint.pipeline.scripts import inline_script
 from layerlint.rules.advice import advice, consequence
 from layerlint.rules.base import Context, Hit, RuleMeta, hosted_severity
 from layerlint.timeline import Build, Timeline
@@ -84,7 +81,11 @@ def check(ctx: Context) -> Iterator[Hit]:
 def _fix(ctx: Context, build: Build, timeline: Timeline) -> Fix | None:
     """Rewrite the command into the cached buildx form and insert its Cache@2 step, or
     (template style) replace the step by a reference to the shared template."""
-    settings = ctx.settings
+    from layerlint.fixes.plan import cache_dir, cache_insert, dockerfile_of, image_slug, script_fix
+    from layerlint.fixes.settings import DEFAULT
+    from layerlint.fixes.template_style import script_call, template_fix
+
+    settings = ctx.settings or DEFAULT
     root = ctx.files.root if ctx.files is not None else None
     if settings.style == "template" and root is not None and timeline.job.pool.os != "windows":
         call = script_call(build, timeline, root)
@@ -93,10 +94,9 @@ def _fix(ctx: Context, build: Build, timeline: Timeline) -> Fix | None:
     image = image_slug(build, timeline)
     directory = cache_dir(image)
     edits = script_fix(build, timeline.job, directory)
-    script = inline_script(build.step, timeline.job.pool)
-    if not edits or script is None:
+    if not edits:
         return None
-    dockerfile = dockerfile_of(build, script.node.value, script.shell, root)
+    dockerfile = dockerfile_of(build, root)
     insert = cache_insert(build, image, dockerfile, directory)
     if insert is None:
         return None

@@ -34,9 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layerlint.finding import Fix
-from layerlint.fixes.plan import cache_insert, dockerfile_of, image_slug, spell_dir
 from layerlint.pipeline.paths import DirPath
-from layerlint.pipeline.scripts import inline_script
 from layerlint.rules.base import Context, Hit, RuleMeta
 from layerlint.timeline import Build, Timeline, caches_for, primary_dir, stray_caches
 
@@ -67,13 +65,14 @@ def check(ctx: Context) -> Iterator[Hit]:
 
 
 def _fix(ctx: Context, build: Build, timeline: Timeline, d: DirPath) -> Fix | None:
+    from layerlint.fixes.plan import cache_insert, dockerfile_of, image_slug, spell_dir
+
     path = spell_dir(d)
     if path is None or timeline.job.pool.os == "windows":
         return None
     image = image_slug(build, timeline)
-    script = inline_script(build.step, timeline.job.pool)
     root = ctx.files.root if ctx.files is not None else None
-    dockerfile = dockerfile_of(build, script.node.value, script.shell, root) if script else None
+    dockerfile = dockerfile_of(build, root)
     insert = cache_insert(build, image, dockerfile, path)
     if insert is None:
         return None

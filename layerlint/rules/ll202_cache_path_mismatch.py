@@ -40,8 +40,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layerlint.finding import Edit, Fix
-from layerlint.fixes.plan import spell_dir
-from layerlint.fixes.yamltext import yaml_scalar
 from layerlint.pipeline.paths import DirPath
 from layerlint.rules.base import Context, Hit, RuleMeta
 from layerlint.timeline import CacheTask, Timeline, stray_caches
@@ -94,6 +92,9 @@ def _export_mismatches(timeline: Timeline, reported: set[int]) -> Iterator[Hit]:
 def _fix(cache: CacheTask, dirs: list[DirPath]) -> Fix | None:
     """Point the Cache@2 path at the build's directory when there is exactly one and the
     path is written literally here (not passed in as a template parameter)."""
+    from layerlint.fixes.plan import spell_dir
+    from layerlint.fixes.yamltext import yaml_scalar
+
     node = cache.path_node
     if len(dirs) != 1 or node is None or "${{" in str(getattr(node, "value", "")):
         return None

@@ -33,7 +33,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layerlint.finding import Fix
-from layerlint.fixes.plan import move_step
 from layerlint.rules.base import Context, Hit, RuleMeta
 from layerlint.timeline import caches_for, primary_dir
 
@@ -66,6 +65,8 @@ def check(ctx: Context) -> Iterator[Hit]:
             origin = cache.step.origin
             fix = None
             if origin.doc is build.step.doc:
+                from layerlint.fixes.plan import move_step
+
                 edits = move_step(origin.doc, cache.step.node, build.step.node)
                 if edits:
                     fix = Fix("Move the Cache@2 step before the build", "safe", tuple(edits))
