@@ -188,14 +188,13 @@ def _check_depth(text: str, pure: bool) -> None:
             depth -= 1
 
 
-def _check_tree(doc: Document, aliases: bool = True) -> None:
+def _check_tree(doc: Document) -> None:
     """Duplicate keys and alias-expansion size, on the node DAG, without recursion. Sizes
-    are only computed when the text can hold aliases at all."""
+    are only computed when some node is shared, i.e. the document uses aliases."""
     from ruamel.yaml.nodes import MappingNode, SequenceNode
 
-    if not aliases:
-        _check_duplicates(doc.root)
-        return
+    if not _check_duplicates(doc.root):
+        return  # no shared node: duplicate keys checked, no alias expansion to measure
 
     sizes: dict[int, int] = {}
     stack: list[tuple[Node, bool]] = [(doc.root, False)]
@@ -240,22 +239,35 @@ def _duplicate(k: Node) -> DocumentError:
                          k.start_mark.line + 1, k.start_mark.column + 1)
 
 
-def _check_duplicates(root: Node) -> None:
+def _check_duplicates(root: Node) -> bool:
+    """Raise on a duplicate key; return whether a collection node is shared (an alias),
+    which is when the expanded size has to be measured."""
     from ruamel.yaml.nodes import MappingNode, SequenceNode
 
+    seen: set[int] = set()
+    shared = False
     stack = [root]
     while stack:
         node = stack.pop()
         if isinstance(node, MappingNode):
-            seen: set[object] = set()
+            if id(node) in seen:
+                shared = True
+                continue
+            seen.add(id(node))
+            keys: set[object] = set()
             for k, v in node.value:
                 if isinstance(k.value, str):
-                    if k.value in seen:
+                    if k.value in keys:
                         raise _duplicate(k)
-                    seen.add(k.value)
+                    keys.add(k.value)
                 stack.append(v)
         elif isinstance(node, SequenceNode):
+            if id(node) in seen:
+                shared = True
+                continue
+            seen.add(id(node))
             stack.extend(node.value)
+    return shared
 
 
 @functools.cache
@@ -293,7 +305,7 @@ def parse_text(path: Path, display: str, text: str, *, encoding: str = "utf-8",
         raise DocumentError(f"invalid YAML: {exc}") from None
     doc = Document(path, display, text, roots[0] if roots else None, bom, encoding)
     if doc.root is not None:
-        _check_tree(doc, aliases="*" in text)
+        _check_tree(doc)
     return doc
 
 

@@ -65,6 +65,9 @@ class Scope:
     params: dict[str, Bound] = field(default_factory=dict)
     locals: dict[str, Bound] = field(default_factory=dict)
     via: tuple[Origin, ...] = ()  # template references that led here, outermost first
+    # key -> (value, scope) of each mapping read in this scope, built on first lookup
+    _index: dict[int, dict[str, tuple[Node, Scope]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     # -- lookups ---------------------------------------------------------------------
     def lookup(self, expr: str) -> Bound | None:
@@ -168,10 +171,15 @@ def mapping_items(node: Node, scope: Scope) -> Iterator[tuple[str, Node, Scope]]
 
 
 def get(node: Node, key: str, scope: Scope) -> tuple[Node, Scope] | None:
-    for k, v, s in mapping_items(node, scope):
-        if k == key:
-            return v, s
-    return None
+    """The first value of ``key`` in a mapping (branches of ``${{ if }}`` flattened). The
+    loader asks each step and job for many keys, so each mapping is indexed once."""
+    index = scope._index.get(id(node))
+    if index is None:
+        index = {}
+        for k, v, s in mapping_items(node, scope):
+            index.setdefault(k, (v, s))
+        scope._index[id(node)] = index
+    return index.get(key)
 
 
 _EACH = re.compile(r"^each\s+([A-Za-z_]\w*)\s+in\s+(.+)$", re.S)
