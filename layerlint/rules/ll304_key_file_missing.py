@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from layerlint.cachekey import matches_any, segments
+from layerlint.cachekey import matches_any, path_rules, segments
 from layerlint.finding import Edit, Fix
 from layerlint.repo_files import repo_file_list
 from layerlint.rules import fixkit
@@ -47,9 +47,24 @@ META = RuleMeta(
 )
 
 
+def _matches(ctx: Context, segment: str) -> bool | None:
+    """Whether a path segment matches a repository file; None when not decidable (no
+    checkout, or a rule outside the repository). Literal paths are checked with one
+    ``stat``; only globs need the repository's file list (walked once per run)."""
+    if ctx.files is None or not (ctx.files.root / ".git").exists():
+        return None
+    includes, excludes = path_rules(segment)
+    if includes and not excludes and not any(c in r for r in includes for c in "*?["):
+        try:
+            return any((ctx.files.root / r).is_file() for r in includes)
+        except OSError:
+            return None
+    files = repo_file_list(ctx.files)
+    return None if files is None else matches_any(files, segment)
+
+
 def check(ctx: Context) -> Iterator[Hit]:
-    files = repo_file_list(ctx.files) if ctx.files is not None else None
-    if files is None:
+    if ctx.files is None:
         return
     for timeline in ctx.timelines:
         for inputs in cache_inputs(timeline):
@@ -59,7 +74,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                 lines = [scalar.text] if scalar is inputs.key else scalar.lines()
                 for line in lines:
                     for seg in segments(line, timeline.job.variables):
-                        if seg.kind != "path" or matches_any(files, seg.expanded) is not False:
+                        if seg.kind != "path" or _matches(ctx, seg.expanded) is not False:
                             continue
                         message = (
                             f"key segment `{seg.text}` is a file path to the agent (it has a "
