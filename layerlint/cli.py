@@ -118,6 +118,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    if argv is None:  # a process of our own: collect garbage rarely (see engine.relaxed_gc)
+        import gc
+
+        gc.set_threshold(100_000, 50, 100)
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] not in COMMANDS and args_list[0] not in (
         "-h", "--help", "--version"

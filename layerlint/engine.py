@@ -17,6 +17,8 @@ taken to be of that kind before the rules run.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -105,6 +107,20 @@ def select_codes(select: Iterable[str] | None, ignore: Iterable[str] | None,
     return (codes | expand_codes(extend)) - expand_codes(ignore or ())
 
 
+@contextlib.contextmanager
+def relaxed_gc() -> Iterator[None]:
+    """Collect cyclic garbage less often while linting. Composing YAML allocates millions of
+    small, acyclic node objects, and with the default thresholds the collector runs every
+    700 allocations and keeps re-scanning the documents kept for template lookups: on the
+    corpus that is 40% of the run (bench/run.py: 340 -> 580 files/s with this)."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 class Engine:
     def __init__(self, codes: set[str] | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
                  cwd: Path | None = None, template_repos: dict[str, Path] | None = None,
@@ -147,11 +163,12 @@ class Engine:
         result = Result()
         seen_builds: set[tuple[str, int, int]] = set()
         findings: dict[tuple[str, str, int], Finding] = {}
-        for path, root, explicit in iter_files(paths, self.cwd):
-            if self.paths is not None and self.paths.excluded(path):
-                continue
-            for f in self._check_file(path, root, explicit, result, seen_builds):
-                findings.setdefault((f.path, f.code, f.line), f)
+        with relaxed_gc():
+            for path, root, explicit in iter_files(paths, self.cwd):
+                if self.paths is not None and self.paths.excluded(path):
+                    continue
+                for f in self._check_file(path, root, explicit, result, seen_builds):
+                    findings.setdefault((f.path, f.code, f.line), f)
         result.findings = self._filter(sorted(findings.values()))
         if self.inline_ignores:
             from layerlint.suppress import unused

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from layerlint.discover import iter_files
 from layerlint.document import Document, DocumentError, parse_text
-from layerlint.engine import Engine
+from layerlint.engine import Engine, relaxed_gc
 from layerlint.finding import Edit, Fix
 from layerlint.pipeline.detect import why_not_pipeline
 
@@ -208,6 +208,12 @@ def fix_paths(engine: Engine, paths: Sequence[str], *, unsafe: bool = False,
               write: bool = True) -> list[FileFix]:
     """Fix every pipeline file under ``paths``; write the changed ones when ``write``.
     Files with LL001 are never written."""
+    with relaxed_gc():
+        return _fix_paths(engine, paths, unsafe, write)
+
+
+def _fix_paths(engine: Engine, paths: Sequence[str], unsafe: bool, write: bool
+               ) -> list[FileFix]:
     outcomes: list[FileFix] = []
     for path, root, _ in iter_files(paths, engine.cwd):
         doc = engine.document(path)
