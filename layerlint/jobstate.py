@@ -63,6 +63,8 @@ class JobState:
     def __init__(self, timeline: Timeline) -> None:
         self.timeline = timeline
         self.job = timeline.job
+        # per script: (command position, value) of each BUILDX_BUILDER export, in order
+        self._exports: dict[int, list[tuple[int, str]]] = {}
 
     def _ops_before(self, step: int, position: int) -> list[BuilderOp]:
         return [op for op in self.timeline.builder_ops
@@ -108,10 +110,15 @@ class JobState:
         found: str | None = self.job.variables.get("buildx_builder")
         run = build.script
         if run is not None:
-            for cmd in run.commands[:build.position]:
-                value = _export_value(cmd, "BUILDX_BUILDER")
-                if value is not None:
-                    found = value
+            exports = self._exports.get(id(run))
+            if exports is None:  # scanned once per script, not once per build
+                exports = [(i, v) for i, cmd in enumerate(run.commands)
+                           if (v := _export_value(cmd, "BUILDX_BUILDER")) is not None]
+                self._exports[id(run)] = exports
+            for position, value in exports:
+                if position >= build.position:
+                    break
+                found = value
         return found
 
     def _selected(self, step: int, position: int) -> BuilderChoice:

@@ -106,7 +106,7 @@ class CacheTask:
         return any(w in text for w in ("docker", "buildx", "buildkit", "layer", "image"))
 
 
-@dataclass
+@dataclass(eq=False)  # identity: timelines key per-job memos (fixes.plan)
 class Timeline:
     job: Job
     builds: list[Build] = field(default_factory=list)

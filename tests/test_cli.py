@@ -189,3 +189,17 @@ def test_python_dash_m() -> None:
     proc = subprocess.run([sys.executable, "-m", "layerlint", "rules"], capture_output=True,
                           text=True, check=False)
     assert proc.returncode == 0 and "LL101" in proc.stdout
+
+
+def test_closed_stdout_is_no_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "p.yml").write_text("steps:\n" + "- script: docker build -t app .\n" * 3000)
+    proc = subprocess.Popen([sys.executable, "-m", "layerlint", "check", "p.yml"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1 and "Traceback" not in err

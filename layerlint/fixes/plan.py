@@ -7,6 +7,7 @@ unusual layouts, values it cannot know); the rule then reports without a fix.
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 from layerlint.document import Document, Node
@@ -21,20 +22,26 @@ from layerlint.timeline import Build, Timeline
 
 
 def image_slug(build: Build, timeline: Timeline) -> str:
-    """A slug for the build's image, unique among the job's builds."""
-    def own(b: Build) -> str:
-        tag = b.docker.tags[0].value if b.docker and b.docker.tags else None
-        return slug(tag)
+    """A slug for the build's image, unique among the job's builds (a second build of the
+    same image name gets ``-2``, and so on). Computed once per job."""
+    slugs = _SLUGS.get(timeline)
+    if slugs is None:
+        slugs = {}
+        taken: set[str] = set()
+        suffix: dict[str, int] = {}  # next number to try per base name
+        for b in sorted(timeline.builds, key=lambda b: (b.index, b.start)):
+            tag = b.docker.tags[0].value if b.docker and b.docker.tags else None
+            name = base = slug(tag)
+            while name in taken:
+                suffix[base] = suffix.get(base, 1) + 1
+                name = f"{base}-{suffix[base]}"
+            taken.add(name)
+            slugs[id(b)] = name
+        _SLUGS[timeline] = slugs
+    return slugs.get(id(build)) or slug(None)
 
-    mine = own(build)
-    taken = [own(b) for b in timeline.builds if b is not build and b.index <= build.index
-             and b.start < build.start]
-    if mine not in taken:
-        return mine
-    n = 2
-    while f"{mine}-{n}" in taken:
-        n += 1
-    return f"{mine}-{n}"
+
+_SLUGS: weakref.WeakKeyDictionary[Timeline, dict[int, str]] = weakref.WeakKeyDictionary()
 
 
 def insert_step(doc: Document, before: Node, lines: list[str]) -> Edit | None:

@@ -14,7 +14,9 @@ from layerlint.document import Document, Node
 
 
 def newline(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
+    """The file's line break: CRLF when its first line ends with one."""
+    first = text.find("\n")
+    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
 
 
 def line_start(text: str, offset: int) -> int:
