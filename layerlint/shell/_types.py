@@ -84,12 +84,29 @@ class _Tok:
 
 
 class _TokenStream:
-    """One token of lookahead over a lexer's ``_lex`` (shared by bash and PowerShell)."""
+    """What the bash and PowerShell parsers share: one token of lookahead over the lexer's
+    ``_lex``, and command lists that end at any of the ``stops`` words open around them."""
 
     peeked: _Tok | None = None
+    active: dict[str, int]
+    depth: int
 
     def _lex(self) -> _Tok:
         raise NotImplementedError
+
+    def _parse_list(self, ctx: tuple[str, ...]) -> None:
+        raise NotImplementedError
+
+    def parse_list(self, ctx: tuple[str, ...], stops: frozenset[str]) -> None:
+        for s in stops:
+            self.active[s] = self.active.get(s, 0) + 1
+        self.depth += 1
+        try:
+            self._parse_list(ctx)
+        finally:
+            self.depth -= 1
+            for s in stops:
+                self.active[s] -= 1
 
     def peek(self) -> _Tok:
         if self.peeked is None:

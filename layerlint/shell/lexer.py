@@ -88,17 +88,6 @@ class _BashParser(_BashLexer):
             self.active, self.ctx, self.peeked = saved_active, saved_ctx, None
 
     # -- lists -------------------------------------------------------------
-    def parse_list(self, ctx: tuple[str, ...], stops: frozenset[str]) -> None:
-        for s in stops:
-            self.active[s] = self.active.get(s, 0) + 1
-        self.depth += 1
-        try:
-            self._parse_list(ctx)
-        finally:
-            self.depth -= 1
-            for s in stops:
-                self.active[s] -= 1
-
     def _parse_list(self, ctx: tuple[str, ...]) -> None:
         pending: str | None = None
         last: _Builder | None = None
