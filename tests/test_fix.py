@@ -137,3 +137,19 @@ def test_encode_like_keeps_bom_and_utf16() -> None:
     assert encode_like("a", b"\xef\xbb\xbfx") == b"\xef\xbb\xbfa"
     assert encode_like("a", "x".encode("utf-16-le")) == b"a"  # no BOM: plain UTF-8
     assert encode_like("a", b"\xff\xfex\x00") == b"\xff\xfea\x00"
+
+
+def test_command_whose_end_the_lexer_guessed_is_not_rewritten(tmp_path: Path) -> None:
+    """Found by the property test: in bash a backtick opens a substitution, so
+    ``docker build \\``` swallows the rest of the script; rewriting it ate the line break
+    after the block scalar and merged the next step into this one."""
+    text = ("steps:\n- script: |\n    docker build `\n      -t app .\n"
+            "- script: |\n    echo 'unterminated\n    docker build -t b .\n"
+            "- script: |\n    docker build -t app .\n")
+    path = _repo(tmp_path, text)
+    engine = Engine(cwd=tmp_path)
+    fixes = [f.fix is not None for f in engine.run(["."]).findings if f.code == "LL101"]
+    assert fixes == [False, True]  # the quoted one is no command at all
+    outcome = fix_paths(Engine(cwd=tmp_path), ["."])[0]
+    fixed = path.read_text()
+    assert outcome.written and fixed.startswith(text[:text.index("- script: |\n    docker build -t app")])

@@ -117,3 +117,23 @@ def test_arbitrary_text_never_crashes(tmp_path_factory, text: str) -> None:  # t
     (root / "p.yml").write_text(text)
     result = Engine(cwd=root).run(["p.yml"])
     assert not result.internal_errors
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pipeline())
+def test_fix_output_parses_is_idempotent_and_keeps_comments(tmp_path_factory, text: str) -> None:  # type: ignore[no-untyped-def]
+    from layerlint.fixer import fix_document
+
+    root: Path = tmp_path_factory.mktemp("f")
+    path = root / "azure-pipelines.yml"
+    path.write_text(text)
+    engine = Engine(cwd=root)
+    doc = engine.document(path)
+    assert not isinstance(doc, Exception)
+    outcome = fix_document(engine, doc, root)
+    assert outcome.error is None and outcome.rejected == []
+    fixed = parse_text(path, "x", outcome.fixed)  # parses
+    again = fix_document(Engine(cwd=root), fixed, root)
+    assert again.fixed == outcome.fixed  # idempotent
+    comments = [line.strip() for line in text.splitlines() if line.strip().startswith("#")]
+    assert all(c in outcome.fixed for c in comments)

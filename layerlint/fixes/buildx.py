@@ -60,7 +60,7 @@ def rewrite(value: str, build: DockerBuild, cache_dir: str, shell: str) -> Scrip
     if j is None:
         return None
     line = value.rfind("\n", 0, cmd.start) + 1
-    if _continued(value, line, shell):
+    if _continued(value, line, shell) or not _one_logical_line(value, cmd.start, cmd.end, shell):
         return None
     if shell == "pwsh" and (cmd.before in ("&&", "||") or cmd.after in ("&&", "||")):
         return None
@@ -102,6 +102,18 @@ def rewrite(value: str, build: DockerBuild, cache_dir: str, shell: str) -> Scrip
     if build.builder is not None:
         guard = ""  # the user's own builder: keep it, add only the cache flags
     return ScriptEdit(line, cmd.end, f"{guard}{head}{body}")
+
+
+def _one_logical_line(value: str, start: int, end: int, shell: str) -> bool:
+    """The command is one logical line: every line break in it is a continuation, and no
+    backtick substitution (bash) or unterminated quote runs on past it. Anything else
+    (a quote left open, a backtick that swallows the rest of the script) means the lexer
+    had to guess where the command ends: no rewrite then."""
+    raw = value[start:end]
+    if raw != raw.rstrip() or (shell == "bash" and "`" in raw):
+        return False
+    mark = "`" if shell == "pwsh" else "\\"
+    return all(part.rstrip(" \t").endswith(mark) for part in raw.split("\n")[:-1])
 
 
 def _continued(value: str, line_start: int, shell: str) -> bool:
