@@ -16,11 +16,17 @@ def percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "-"
 
 
+def counted(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def headline_parts(audit: Audit) -> list[str]:
     t = audit.totals
-    parts = [f"{t.repositories} repositories", f"{t.files} pipeline files",
-             f"{t.builds} image builds ({t.cached_builds} cached, "
-             f"{percent(t.cached_builds, t.builds)})", f"{t.findings} findings"]
+    parts = [counted(t.repositories, "repository", "repositories"),
+             counted(t.files, "pipeline file", "pipeline files"),
+             f"{counted(t.builds, 'image build', 'image builds')} ({t.cached_builds} cached, "
+             f"{percent(t.cached_builds, t.builds)})",
+             counted(t.findings, "finding", "findings")]
     return parts + ([f"{t.failed} failed"] if t.failed else [])
 
 
