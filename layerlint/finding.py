@@ -30,12 +30,16 @@ class Edit:
 @dataclass(frozen=True)
 class Fix:
     """Edits of the file that holds the finding, plus new files to create when they do not
-    exist yet (absolute path, text): the shared template of the template fix style."""
+    exist yet (absolute path, text): the shared template of the template fix style.
+    ``steps_added`` is how many steps the fix adds to the file (a Cache@2 step inserted:
+    1); the fixer checks the result has exactly that many more, so an edit that merged two
+    steps or lost one is refused even when the result still parses."""
 
     title: str
     applicability: Applicability
     edits: tuple[Edit, ...] = ()
     files: tuple[tuple[str, str], ...] = ()
+    steps_added: int = 0
 
 
 @dataclass(frozen=True, order=True)

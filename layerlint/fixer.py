@@ -89,10 +89,44 @@ def _comment_lines(text: str) -> Counter[str]:
     return Counter(line.strip() for line in text.splitlines() if line.strip().startswith("#"))
 
 
+def count_steps(root: object) -> int:
+    """Step items written in a document: items of every ``steps:`` list, the items inside
+    ``${{ if }}``/``${{ each }}`` entries counted instead of the entry (templates are not
+    expanded: this counts the text of this one file)."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    def items(seq: SequenceNode) -> int:
+        n = 0
+        for item in seq.value:
+            if (isinstance(item, MappingNode) and len(item.value) == 1
+                    and str(item.value[0][0].value).startswith("${{")
+                    and isinstance(item.value[0][1], SequenceNode)):
+                n += items(item.value[0][1])
+            else:
+                n += 1
+        return n
+
+    total, stack, seen = 0, [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            for k, v in node.value:
+                if k.value == "steps" and isinstance(v, SequenceNode):
+                    total += items(v)
+                stack.append(v)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return total
+
+
 def _attempt(doc: Document, fixes: list[Fix], comments: Counter[str]
              ) -> tuple[str, Document | None, str]:
     """Apply ``fixes`` to ``doc``; the new document, or None and why the result is refused:
-    it does not parse, is no longer a pipeline, or lost a comment line."""
+    it does not parse, is no longer a pipeline, lost a comment line, or has not exactly
+    the steps the fixes say they add (two steps merged into one still parses)."""
     text = apply_edits(doc.text, [e for fix in fixes for e in fix.edits])
     try:
         new = parse_text(doc.path, doc.display, text, encoding=doc.encoding, bom=doc.bom)
@@ -102,6 +136,9 @@ def _attempt(doc: Document, fixes: list[Fix], comments: Counter[str]
         return text, None, "the result would no longer be a pipeline"
     if _comment_lines(text) < comments:
         return text, None, "the result would lose a comment"
+    expected = count_steps(doc.root) + sum(fix.steps_added for fix in fixes)
+    if count_steps(new.root) != expected:
+        return text, None, f"the result would have {count_steps(new.root)} steps, not {expected}"
     return text, new, ""
 
 

@@ -154,3 +154,21 @@ def test_command_whose_end_the_lexer_guessed_is_not_rewritten(tmp_path: Path) ->
     fixed = path.read_text()
     untouched = text[:text.index("- script: |\n    docker build -t app")]
     assert outcome.written and fixed.startswith(untouched)
+
+
+def test_fixer_refuses_a_result_with_other_steps_than_the_fixes_add() -> None:
+    from collections import Counter
+
+    from layerlint.document import parse_text
+    from layerlint.fixer import _attempt, count_steps
+
+    text = "steps:\n- script: a\n- ${{ if true }}:\n  - script: b\n- script: c\n"
+    doc = parse_text(Path("p.yml"), "p.yml", text)
+    assert count_steps(doc.root) == 3
+    at = text.index("\n- script: c")
+    merge = Fix("merges c into b", "safe", (Edit(at, at + len("\n- script: c"),
+                                                  "\n    displayName: c"),))
+    _, new, why = _attempt(doc, [merge], Counter())
+    assert new is None and "2 steps, not 3" in why  # it parses, and is still refused
+    insert = Fix("adds one", "safe", (Edit(at + 1, at + 1, "- script: x\n"),), steps_added=1)
+    assert _attempt(doc, [insert], Counter())[1] is not None

@@ -124,4 +124,5 @@ def docker_task_fix(step: Step, job: Job, settings: FixSettings,
     title = (f"Replace Docker@2 {'buildAndPush' if push else 'build'} by Cache@2 and a cached "
              f"buildx build ({name})")
     edit = Edit(slot.start, slot.end, text)
-    return Fix(title, "unsafe" if push else "safe", (edit,), new_files), ""
+    return Fix(title, "unsafe" if push else "safe", (edit,), new_files,
+               steps_added=len(steps) - 1), ""

@@ -101,4 +101,4 @@ def _fix(ctx: Context, build: Build, timeline: Timeline) -> Fix | None:
     if insert is None:
         return None
     return Fix(f"Build with buildx and a local layer cache restored by Cache@2 ({image})",
-               "safe", (insert, *edits))
+               "safe", (insert, *edits), steps_added=1)

@@ -76,4 +76,4 @@ def _fix(ctx: Context, build: Build, timeline: Timeline, d: DirPath) -> Fix | No
     insert = cache_insert(build, image, dockerfile, path)
     if insert is None:
         return None
-    return Fix(f"Insert a Cache@2 step restoring {path}", "safe", (insert,))
+    return Fix(f"Insert a Cache@2 step restoring {path}", "safe", (insert,), steps_added=1)
