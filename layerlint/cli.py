@@ -244,6 +244,8 @@ def _baseline(args: argparse.Namespace, engine: Engine, result: Result,
               err: TextIO) -> int | None:
     """Write and/or apply the baseline (filters ``result.findings`` in place); an exit
     status when it cannot be done."""
+    if not (args.write_baseline or args.baseline):
+        return None  # (and the baseline module, hashlib and all, is not imported)
     from pathlib import Path
 
     from layerlint.baseline import Baseline, BaselineError, write

@@ -190,6 +190,9 @@ class Engine:
 
     def _parse_suppressions(self, doc: Document) -> None:
         if self.inline_ignores and doc.display not in self._suppressions:
+            if "layerlint" not in doc.text.lower():  # no directive: skip the comment scan
+                self._suppressions[doc.display] = []
+                return
             from layerlint.suppress import parse
 
             self._suppressions[doc.display] = parse(doc)
