@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from layerlint.pipeline.model import Job, Step
-from layerlint.pipeline.paths import SOURCES_DIR, DirPath, directory, expand
+from layerlint.pipeline.paths import SOURCES_DIR, DirPath, directory
 from layerlint.pipeline.scripts import Script, inline_script
 from layerlint.shell import (
     BuilderCommand,
@@ -223,9 +223,6 @@ def _compose_task(step: Step, index: int, major: int,
         build.compose_cached = compose_cache(step.doc, files, SOURCES_DIR)
     return build
 
-
-def expand_text(text: str, job: Job) -> str:
-    return expand(text, job.variables)
 
 
 def primary_dir(build: Build) -> DirPath | None:

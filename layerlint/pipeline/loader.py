@@ -30,6 +30,7 @@ from layerlint.pipeline.scope import (
 MAX_TEMPLATE_DEPTH = 20  # Azure's own nesting limit (templates.md)
 HOOKS = ("preDeploy", "deploy", "routeTraffic", "postRouteTraffic")
 DocLoader = Callable[[Path], "Document | DocumentError"]
+_Visit = Callable[[Node, Scope, Pool, dict[str, str]], None]
 _WINDOWS = re.compile(r"^\s*(windows|win)", re.I)
 _MAC = re.compile(r"^\s*macos", re.I)
 
@@ -101,13 +102,7 @@ class Loader:
     def _stage(self, node: Node, scope: Scope, pool: Pool, variables: dict[str, str]) -> None:
         self._visited.add(id(node))
         if get(node, "template", scope) and not get(node, "stage", scope):
-            target = self._template(node, scope)
-            if target is not None:
-                tnode, tscope = target
-                found = get(tnode, "stages", tscope)
-                if found:
-                    for item, s, _ in sequence_items(*found):
-                        self._stage(item, s, pool, variables)
+            self._template_items(node, scope, "stages", self._stage, pool, variables)
             return
         variables = {**variables, **self._variables(get(node, "variables", scope))}
         pool = self._pool(get(node, "pool", scope), pool)
@@ -121,13 +116,7 @@ class Loader:
         if get(node, "template", scope) and not (
             get(node, "job", scope) or get(node, "deployment", scope) or get(node, "phase", scope)
         ):
-            target = self._template(node, scope)
-            if target is not None:
-                tnode, tscope = target
-                found = get(tnode, "jobs", tscope)
-                if found:
-                    for item, s, _ in sequence_items(*found):
-                        self._job(item, s, pool, variables)
+            self._template_items(node, scope, "jobs", self._job, pool, variables)
             return
         variables = {**variables, **self._variables(get(node, "variables", scope))}
         pool = self._pool(get(node, "pool", scope) or get(node, "queue", scope), pool)
@@ -150,6 +139,15 @@ class Loader:
         found = get(node, "steps", scope)
         if found:
             self._new_job(name or "job", node, scope, pool, variables, *found)
+
+    def _template_items(self, ref: Node, scope: Scope, key: str, visit: _Visit, pool: Pool,
+                        variables: dict[str, str]) -> None:
+        """A stages or jobs template reference: visit each item of the template's list."""
+        target = self._template(ref, scope)
+        found = get(target[0], key, target[1]) if target is not None else None
+        if found:
+            for item, s, _ in sequence_items(*found):
+                visit(item, s, pool, variables)
 
     def _hook(self, job: Job, found: tuple[Node, Scope] | None, hook: str, pool: Pool) -> None:
         if not found:
@@ -197,7 +195,7 @@ class Loader:
         out: dict[str, str] = {}
         if not found:
             return out
-        node, scope = scope_resolve(*found)
+        node, scope = found[1].resolve(found[0])
         if isinstance(node, MappingNode):
             for key, value, s in mapping_items(node, scope):
                 text = s.text(value)
@@ -220,7 +218,7 @@ class Loader:
 
         if not found:
             return inherited
-        node, scope = scope_resolve(*found)
+        node, scope = found[1].resolve(found[0])
         if not isinstance(node, MappingNode):
             name = scope.text(node)
             if name is None or is_unknown(name):
@@ -363,10 +361,6 @@ class Loader:
                 if steps:
                     self.pipeline.jobs.append(
                         Job("parameters", Origin(scope.doc, node), HOSTED, {}, steps))
-
-
-def scope_resolve(node: Node, scope: Scope) -> tuple[Node, Scope]:
-    return scope.resolve(node)
 
 
 def _named_pool(name: str) -> Pool:

@@ -70,7 +70,3 @@ def hosted_severity(job: Job, default: Severity) -> Severity:
     if not job.pool.hosted and default == "error":
         return "warning"
     return default
-
-
-def code_span(text: str) -> str:
-    return f"`{text}`"
