@@ -279,7 +279,8 @@ def _write_report(args: argparse.Namespace, fmt: str, output: str | None, result
     from layerlint.report.text_report import statistics
 
     if fmt == "text":
-        report = render_text(result, summary=not args.quiet)
+        report = render_text(result, summary=not args.quiet,
+                             fixes=bool(getattr(args, "show_fixes", False) or args.verbose))
         if args.statistics:
             report += statistics(result)
     else:

@@ -300,8 +300,11 @@ class Engine:
         end_line, end_col = doc.position(max(start, end))
         severity: Severity = self.severity.get(hit.code) or hit.severity or meta(
             hit.code).severity
+        no_fix = hit.no_fix if keep_fix or hit.fix is None else (
+            "the fix would edit the template, which is fixed where it is linted on its own")
         return Finding(doc.display, line, col, hit.code, end_line, end_col, meta(hit.code).name,
-                       severity, message, hit.fix if keep_fix else None)
+                       severity, message, hit.fix if keep_fix else None,
+                       "" if keep_fix and hit.fix is not None else no_fix)
 
     def _finding_at(self, code: str, path: str, line: int, col: int, end_line: int,
                     end_col: int, message: str) -> Finding:

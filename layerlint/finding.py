@@ -56,6 +56,7 @@ class Finding:
     severity: Severity = field(compare=False)
     message: str = field(compare=False)
     fix: Fix | None = field(default=None, compare=False)
+    no_fix: str = field(default="", compare=False)  # why there is no fix (rules with fixes)
 
     def __post_init__(self) -> None:
         if self.line < 1 or self.column < 1:

@@ -40,16 +40,56 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
 
 def select_fixes(fixes: Iterable[Fix]) -> list[Fix]:
     """Fixes whose edits do not overlap an earlier chosen fix (all edits of a fix apply
-    together or not at all)."""
+    together or not at all). A fix shared by several findings (the builds of one step) is
+    taken once. Insertions at the same offset from two fixes are both kept, in the order
+    of the fixes (the rotation step after one step, then the Cache@2 step before the next
+    one). Each overlap test is a binary search, so thousands of fixes cost n log n."""
     chosen: list[Fix] = []
-    taken: list[tuple[int, int]] = []
-    for fix in sorted(fixes, key=lambda f: min((e.start for e in f.edits), default=0)):
-        spans = [(e.start, e.end) for e in fix.edits]
-        if any((s < te and ts < e) or (s == e == ts) for s, e in spans for ts, te in taken):
+    seen: set[int] = set()
+    taken = _Taken()
+    unique = []
+    for fix in fixes:
+        if id(fix) not in seen:
+            seen.add(id(fix))
+            unique.append(fix)
+    for fix in sorted(unique, key=lambda f: min((e.start for e in f.edits), default=0)):
+        if any(taken.overlaps(e.start, e.end) for e in fix.edits):
             continue
         chosen.append(fix)
-        taken.extend(spans)
+        for e in fix.edits:
+            taken.add(e.start, e.end)
     return chosen
+
+
+class _Taken:
+    """Spans already taken: disjoint replaced spans, and insertion points."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.points: list[int] = []
+
+    def overlaps(self, s: int, e: int) -> bool:
+        import bisect
+
+        if e <= s:  # an insertion: only a replaced span strictly around it is in the way
+            j = bisect.bisect_left(self.starts, s) - 1
+            return j >= 0 and self.ends[j] > s
+        j = bisect.bisect_left(self.starts, e) - 1
+        if j >= 0 and self.ends[j] > s:
+            return True
+        k = bisect.bisect_right(self.points, s)
+        return k < len(self.points) and self.points[k] < e
+
+    def add(self, s: int, e: int) -> None:
+        import bisect
+
+        if e <= s:
+            bisect.insort(self.points, s)
+            return
+        i = bisect.bisect_left(self.starts, s)
+        self.starts.insert(i, s)
+        self.ends.insert(i, e)
 
 
 MAX_PASSES = 10
@@ -260,7 +300,11 @@ def _fix_paths(engine: Engine, paths: Sequence[str], unsafe: bool, write: bool
             original = doc.path.read_bytes()
         except OSError:
             continue
-        outcome = fix_document(engine, doc, root, unsafe=unsafe, create_files=write)
+        try:
+            outcome = fix_document(engine, doc, root, unsafe=unsafe, create_files=write)
+        except Exception as exc:  # a bug in a fix must not stop the other files
+            outcome = FileFix(doc.path, doc.display, doc.text, doc.text,
+                              error=f"internal error while fixing: {exc!r} (please report this)")
         if outcome.changed and write:
             try:
                 write_atomic(doc.path, outcome.fixed, original)

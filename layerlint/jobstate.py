@@ -88,6 +88,13 @@ class JobState:
             return BuilderChoice("docker", None, "no builder was selected")
         return self._selected(build.script.index, build.position)
 
+    def selected(self, build: Build) -> BuilderChoice:
+        """The builder ``docker buildx build`` would run on in ``build``'s place: what the
+        job selected with ``create --use``/``use`` before it."""
+        if build.script is None:
+            return BuilderChoice("docker", None, "no builder was selected")
+        return self._selected(build.script.index, build.position)
+
     def _named(self, name: str, how: str) -> BuilderChoice:
         if _unknown(name) or not name:
             return BuilderChoice("unknown", name, how)

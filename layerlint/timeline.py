@@ -61,7 +61,26 @@ def build_timeline(job: Job, compose_cache: ComposeCache | None = None) -> Timel
         if script is not None:
             timeline.builds.extend(
                 _script_builds(step, index, job, script, compose_cache, timeline))
+    _rotated_later(timeline)
     return timeline
+
+
+def _rotated_later(timeline: Timeline) -> None:
+    """Follow an exported cache dir through ``mv``/``cp`` in later script steps of the job
+    (the fixed form rotates ``DIR-new`` into ``DIR`` in a step of its own)."""
+    variables = timeline.job.variables
+    for build in timeline.builds:
+        for n, ref in enumerate(build.exports):
+            if ref.dir is None or ref.written_dir is None or ref.dir is not ref.written_dir:
+                continue  # not local, or already moved within its own script
+            final = ref.dir
+            for run in timeline.scripts:
+                if run.index <= build.index:
+                    continue
+                final = _rotated(final, run.commands, run.substitute, variables, SOURCES_DIR,
+                                 run.step.env())
+            if final is not ref.dir:
+                build.exports[n] = CacheRef(ref.spec, ref.direction, final, ref.written_dir)
 
 
 # -- Cache@2 ----------------------------------------------------------------------------
@@ -140,6 +159,8 @@ def _rotated(dest: DirPath, later: list[Command], sub: Callable[[str], str],
     current = dest
     for cmd in later:
         words = [w.value for w in cmd.words]
+        if words and words[0] == "sudo":
+            words = words[1:]
         if not words or words[0] not in ("mv", "cp", "Move-Item", "Copy-Item", "move", "rsync"):
             continue
         args = [w for w in words[1:] if not w.startswith("-")]

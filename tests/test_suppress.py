@@ -76,7 +76,10 @@ def test_parse_records_reason_and_targets() -> None:
 def test_cli_no_ignores_and_verbose(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "p.yml").write_text(PIPELINE)
     r = cli("check", "-q", "--select", "LL101", "-v", ".", cwd=tmp_path)
-    assert r.code == 1 and len(r.out.splitlines()) == 4
+    findings = [line for line in r.out.splitlines() if not line.startswith(" ")]
+    assert r.code == 1 and len(findings) == 4
+    assert all(line.startswith(("    fix (", "    no fix: ")) for line in r.out.splitlines()
+               if line.startswith(" "))  # -v says what each finding's fix is, or why none
     assert "p.yml:16: unused suppression disable=LL202" in r.err
     r = cli("check", "-q", "--select", "LL101", "--no-ignores", ".", cwd=tmp_path)
     assert len(r.out.splitlines()) == 9

@@ -55,8 +55,11 @@ def dockerfile_segment(path: str | None, root: Path | None) -> str | None:
     return norm if "/" in norm else f"./{norm}"
 
 
-def key_lines(image_slug: str, dockerfile: str | None) -> tuple[str, list[str]]:
-    base = ['"docker"', '"$(Agent.OS)"', f'"{image_slug}"']
+def key_lines(image_slug: str, dockerfile: str | None, identity: str | None = None
+              ) -> tuple[str, list[str]]:
+    """The key and restore keys. ``identity`` is a job-identity segment, placed before the
+    image so that every restore prefix stays within the job (and matrix leg)."""
+    base = ['"docker"', '"$(Agent.OS)"', *([identity] if identity else []), f'"{image_slug}"']
     with_file = [*base, dockerfile] if dockerfile else base
     key = " | ".join([*with_file, '"$(Build.SourceVersion)"'])
     restore = [" | ".join(with_file)]

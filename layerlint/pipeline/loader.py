@@ -31,8 +31,15 @@ MAX_TEMPLATE_DEPTH = 20  # Azure's own nesting limit (templates.md)
 HOOKS = ("preDeploy", "deploy", "routeTraffic", "postRouteTraffic")
 DocLoader = Callable[[Path], "Document | DocumentError"]
 _Visit = Callable[[Node, Scope, Pool, dict[str, str]], None]
-_WINDOWS = re.compile(r"^\s*(windows|win)", re.I)
-_MAC = re.compile(r"^\s*macos", re.I)
+# Hosted image names (rules.md, "No fix on Windows or macOS jobs"): ``windows-2022``,
+# ``win1803``, ``vs2017-win2016``, ``vs2015-win2012r2``, ``*-win2019``; ``macOS-14``.
+_WINDOWS = re.compile(r"^\s*(windows|win)|(^|[^a-z])vs20\d\d|-win(dows)?\d", re.I)
+_MAC = re.compile(r"^\s*mac", re.I)
+# A self-hosted pool whose name says Windows (``Windows-Agents``, ``win-2019``,
+# ``BuildWin``): "win" as a word or word start, not inside "darwin" or "twin".
+_NAMED_WINDOWS = re.compile(r"(^|[^a-z])win(dows)?([^a-z]|$)|windows|(^|[^a-z])vs20\d\d",
+                            re.I)
+_NAMED_MAC = re.compile(r"(^|[^a-z])(mac|macos|osx|darwin)([^a-z]|$)", re.I)
 
 
 class Loader:
@@ -139,6 +146,10 @@ class Loader:
         found = get(node, "steps", scope)
         if found:
             self._new_job(name or "job", node, scope, pool, variables, *found)
+            strategy = get(node, "strategy", scope)
+            if strategy and (get(strategy[0], "matrix", strategy[1])
+                             or get(strategy[0], "parallel", strategy[1])):
+                self.pipeline.jobs[-1].legs = True
 
     def _template_items(self, ref: Node, scope: Scope, key: str, visit: _Visit, pool: Pool,
                         variables: dict[str, str]) -> None:
@@ -230,11 +241,20 @@ class Loader:
             if is_unknown(image):
                 return Pool(hosted=True, known=False)
             os: OS = (
-                "windows" if _WINDOWS.match(image) else "macos" if _MAC.match(image) else "linux"
+                "windows" if _WINDOWS.search(image) else "macos" if _MAC.match(image) else "linux"
             )
             return Pool(hosted=True, os=os, name=image)
         if name is not None:
-            return Pool(hosted=True, known=False) if is_unknown(name) else _named_pool(name)
+            if is_unknown(name):
+                return Pool(hosted=True, known=False)
+            pool = _named_pool(name)
+            demands = get(node, "demands", scope)
+            if demands is not None and pool.os is None:
+                text = " ".join(t for t in (scope.text(d) for d, _, _ in _demand_items(demands))
+                                if t)
+                if _DEMANDS_WINDOWS.search(text):
+                    pool = Pool(pool.hosted, "windows", pool.name, pool.known)
+            return pool
         return inherited
 
     # -- templates ---------------------------------------------------------------------
@@ -363,18 +383,35 @@ class Loader:
                         Job("parameters", Origin(scope.doc, node), HOSTED, {}, steps))
 
 
+_DEMANDS_WINDOWS = re.compile(r"agent\.os\s+-equals\s+windows|windows", re.I)
+
+
+def _demand_items(found: tuple[Node, Scope]) -> list[tuple[Node, Scope, bool]]:
+    """``demands:`` as a list or as one string."""
+    from ruamel.yaml.nodes import SequenceNode
+
+    node, scope = found[1].resolve(found[0])
+    if isinstance(node, SequenceNode):
+        return list(sequence_items(node, scope))
+    return [(node, scope, False)]
+
+
 def _named_pool(name: str) -> Pool:
     """``Azure Pipelines`` is the hosted pool; the legacy hosted queues are named
-    ``Hosted ...`` (``Hosted Ubuntu 1604``, ``Hosted VS2017``, ``Hosted macOS``); any
-    other name is a self-hosted pool."""
+    ``Hosted ...`` (``Hosted Ubuntu 1604``, ``Hosted VS2017``, ``Hosted macOS``); a name
+    holding ``hosted`` anywhere (``1ES-Hosted-Linux``) is a managed, ephemeral pool and
+    counts as hosted (rules.md, "Agent awareness"); any other name is a self-hosted pool.
+    The OS is read from the name where it says so (``Windows-Agents``)."""
     low = name.strip().lower()
+    os: OS | None = ("windows" if _NAMED_WINDOWS.search(low) else
+                     "macos" if _NAMED_MAC.search(low) else None)
     if low == "azure pipelines":
         return Pool(hosted=True, name=name)
-    if low.startswith("hosted"):
-        os: OS = ("windows" if ("vs20" in low or "windows" in low) else
-                  "macos" if "mac" in low else "linux")
+    if "hosted" in low:
+        if low.startswith("hosted") and os is None:
+            os = "linux"
         return Pool(hosted=True, os=os, name=name)
-    return Pool(hosted=False, name=name)
+    return Pool(hosted=False, os=os, name=name)
 
 
 def _disabled(step: Node, scope: Scope) -> bool:

@@ -104,6 +104,7 @@ class Job:
     variables: dict[str, str]  # lower-case name -> value as written (may hold macros)
     steps: list[Step] = field(default_factory=list)
     deployment: bool = False
+    legs: bool = False  # a ``strategy`` with ``matrix``/``parallel``: copies run with one text
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 ``{"version": 1, "layerlint": VERSION, "findings": [...], "files": [...], "builds": [...]}``
 where each finding has ``code``, ``name``, ``severity``, ``path``, ``line``, ``column``,
 ``end_line``, ``end_column`` (1-based), ``message`` and ``fix`` (null or
-``{"applicability", "title"}``); each file ``{"path", "status"}`` (``linted``, ``skipped``,
+``{"applicability", "title"}``), and ``no_fix`` (why there is none) when the rule has
+fixes but this finding has none; each file ``{"path", "status"}`` (``linted``, ``skipped``,
 ``error``); each build ``{"path", "line", "column", "kind", "command", "cached",
 "cache"}``.
 """
@@ -35,6 +36,7 @@ def to_data(result: Result) -> dict[str, Any]:
                 "fix": None if f.fix is None else {
                     "applicability": f.fix.applicability, "title": f.fix.title,
                 },
+                **({"no_fix": f.no_fix} if f.fix is None and f.no_fix else {}),
             }
             for f in result.findings
         ],

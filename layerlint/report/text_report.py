@@ -7,11 +7,17 @@ from collections import Counter
 from layerlint.engine import Result
 
 
-def render(result: Result, *, summary: bool = True) -> str:
+def render(result: Result, *, summary: bool = True, fixes: bool = False) -> str:
+    """``fixes``: under each finding, the fix it has (title and applicability) or why it
+    has none (``--show-fixes``, ``--verbose``)."""
     lines = []
     for f in result.findings:
         mark = " [*]" if f.fix is not None else ""
         lines.append(f"{f.path}:{f.line}:{f.column}: {f.code}{mark} {f.message}")
+        if fixes and f.fix is not None:
+            lines.append(f"    fix ({f.fix.applicability}): {f.fix.title}")
+        elif fixes and f.no_fix:
+            lines.append(f"    no fix: {f.no_fix}")
     if summary:
         lines.append(summary_line(result))
     return "\n".join(lines) + "\n" if lines else ""

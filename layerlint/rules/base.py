@@ -46,9 +46,10 @@ class Hit:
     severity: Severity | None = None  # None: the rule's default
     fix: Fix | None = None
     once: str = ""  # when set, the engine reports only the first hit with this key in a run
+    no_fix: str = ""  # why a rule that has fixes offers none here (said to the user)
 
 
-@dataclass
+@dataclass(eq=False)  # identity: fix planners memoise per context
 class Context:
     doc: Document
     pipeline: Pipeline

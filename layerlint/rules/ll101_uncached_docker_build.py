@@ -1,4 +1,4 @@
-"""LL101 uncached-docker-build
+r"""LL101 uncached-docker-build
 
 What it does
     Reports each ``docker build``, ``docker image build``, ``docker builder build`` or
@@ -28,21 +28,37 @@ Good example
     - script: |
         docker buildx inspect layerlint >/dev/null 2>&1 \
           || docker buildx create --name layerlint --driver docker-container
-        docker buildx build --builder layerlint \
+        rm -rf $(Pipeline.Workspace)/docker_cache/myapp-new
+      displayName: Set up Docker layer cache (myapp)
+    - script: |
+        docker buildx build \
+          --builder layerlint \
           --cache-from=type=local,src=$(Pipeline.Workspace)/docker_cache/myapp \
           --cache-to=type=local,dest=$(Pipeline.Workspace)/docker_cache/myapp-new,mode=max \
-          --load -t myapp:$(Build.BuildId) . \
-          && rm -rf $(Pipeline.Workspace)/docker_cache/myapp \
-          && mv $(Pipeline.Workspace)/docker_cache/myapp-new \
-                $(Pipeline.Workspace)/docker_cache/myapp
+          --load -t myapp:$(Build.BuildId) .
+    - script: |
+        if [ -d $(Pipeline.Workspace)/docker_cache/myapp-new ]; then
+          rm -rf $(Pipeline.Workspace)/docker_cache/myapp
+          mv $(Pipeline.Workspace)/docker_cache/myapp-new $(Pipeline.Workspace)/docker_cache/myapp
+        fi
+        mkdir -p $(Pipeline.Workspace)/docker_cache/myapp
+      displayName: Rotate Docker layer cache (myapp)
 
 Fix
-    Safe: rewrite the command into the cached buildx form (guarded ``layerlint`` builder,
-    ``--cache-from``/``--cache-to`` a per-image dir, ``--load``, the cache rotation chained
-    to the build) and insert the Cache@2 step before the step (rules.md, "The fixed form").
-    Every other flag and the context are kept as written. Not offered on Windows pools (no
-    buildx docker-container builder there), for ``--no-cache`` builds, or where the command
-    sits in a pipe, a ``$( )`` or a continued line.
+    Safe (rules.md, "The fixed form" and "Rewriting inside an existing script"): the command
+    keeps its place and every word; only flags are inserted after its verb (``docker
+    build`` becomes ``docker buildx build``): ``--builder layerlint`` unless the job already
+    selects a container builder, ``--cache-from``/``--cache-to`` a per-image dir (exported to
+    ``DIR-new``), and ``--load`` unless the build pushes or outputs. Nothing is chained after
+    it, so a failed build fails the script exactly as before. Before the step go a Cache@2
+    step per build and a step that creates the guarded builder; after it, a step that
+    rotates ``DIR-new`` into ``DIR`` and makes sure ``DIR`` exists for the post-job save.
+    The new steps carry the step's ``condition``; keys keep the image's macros and template
+    expressions and get a job-identity segment where a matrix, a template or another job
+    would otherwise share them. No fix on Windows or macOS jobs, for ``--no-cache`` builds,
+    for multi-platform builds that would need ``--load``, or in cmd scripts; unsafe when an
+    earlier build of the job may be the Dockerfile's base image (a docker-container builder
+    cannot see the daemon's images). The finding says why when there is no fix.
 """
 
 from __future__ import annotations
@@ -74,31 +90,23 @@ def check(ctx: Context) -> Iterator[Hit]:
                 why = "imports no layer cache"
             job = timeline.job
             message = f"`{build.command}` {why}, so {consequence(job)}; {advice(job)}"
+            fix, no_fix = _fix(ctx, build, timeline)
             yield Hit(META.code, build.doc, build.start, build.end, message, build.via,
-                      hosted_severity(timeline.job, META.severity), _fix(ctx, build, timeline))
+                      hosted_severity(timeline.job, META.severity), fix, no_fix=no_fix)
 
 
-def _fix(ctx: Context, build: Build, timeline: Timeline) -> Fix | None:
+def _fix(ctx: Context, build: Build, timeline: Timeline) -> tuple[Fix | None, str]:
     """Rewrite the command into the cached buildx form and insert its Cache@2 step, or
     (template style) replace the step by a reference to the shared template."""
-    from layerlint.fixes.plan import cache_dir, cache_insert, dockerfile_of, image_slug, script_fix
+    from layerlint.fixes.inplace import step_fix
+    from layerlint.fixes.platform import job_os_reason
     from layerlint.fixes.settings import DEFAULT
     from layerlint.fixes.template_style import script_call, template_fix
 
     settings = ctx.settings or DEFAULT
     root = ctx.files.root if ctx.files is not None else None
-    if settings.style == "template" and root is not None and timeline.job.pool.os != "windows":
+    if settings.style == "template" and root is not None and job_os_reason(timeline) is None:
         call = script_call(build, timeline, root)
         if call is not None:
-            return template_fix(build, call, settings.template, root)
-    image = image_slug(build, timeline)
-    directory = cache_dir(image)
-    edits = script_fix(build, timeline.job, directory)
-    if not edits:
-        return None
-    dockerfile = dockerfile_of(build, root)
-    insert = cache_insert(build, image, dockerfile, directory)
-    if insert is None:
-        return None
-    return Fix(f"Build with buildx and a local layer cache restored by Cache@2 ({image})",
-               "safe", (insert, *edits), steps_added=1)
+            return template_fix(build, call, settings.template, root), ""
+    return step_fix(ctx, build, timeline)
