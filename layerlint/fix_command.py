@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) -> i
     for outcome in outcomes:
         if not outcome.written:
             continue
-        fixed += len(outcome.applied)
+        fixed += outcome.resolved
         err.write(f"Rewrote {outcome.display} ({len(outcome.applied)} "
                   f"fix{'es' if len(outcome.applied) != 1 else ''})\n")
         for path in outcome.new_files:
@@ -55,6 +55,6 @@ def run(args: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) -> i
         if args.show_fixes:
             for code, title in outcome.applied:
                 err.write(f"  {code} {title}\n")
-    if fixed:
+    if fixed:  # the reported findings that the fixes made go away, not the fixes applied
         err.write(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.\n")
     return None

@@ -8,6 +8,7 @@ skipped, like ruff's applier), copying the untouched text through.
 from __future__ import annotations
 
 import contextlib
+import re
 import difflib
 import os
 import stat
@@ -20,7 +21,7 @@ from pathlib import Path
 from layerlint.discover import iter_files
 from layerlint.document import Document, DocumentError, parse_text
 from layerlint.engine import Engine, relaxed_gc
-from layerlint.finding import Edit, Fix
+from layerlint.finding import Edit, Finding, Fix
 from layerlint.pipeline.detect import why_not_pipeline
 
 
@@ -108,6 +109,7 @@ class FileFix:
     written: bool = False
     rejected: list[str] = field(default_factory=list)  # fixes dropped as faulty
     new_files: dict[str, str] = field(default_factory=dict)  # created (or to create)
+    resolved: int = 0  # findings reported before fixing that the fixes made go away
 
     @property
     def changed(self) -> bool:
@@ -129,22 +131,24 @@ def _comment_lines(text: str) -> Counter[str]:
     return Counter(line.strip() for line in text.splitlines() if line.strip().startswith("#"))
 
 
-def count_steps(root: object) -> int:
-    """Step items written in a document: items of every ``steps:`` list, the items inside
-    ``${{ if }}``/``${{ each }}`` entries counted instead of the entry (templates are not
-    expanded: this counts the text of this one file)."""
-    from ruamel.yaml.nodes import MappingNode, SequenceNode
+_STEP_KEYS = frozenset({
+    "task", "script", "bash", "pwsh", "powershell", "checkout", "download", "downloadBuild",
+    "getPackage", "publish", "upload", "reviewApp",
+})
 
-    def items(seq: SequenceNode) -> int:
-        n = 0
-        for item in seq.value:
-            if (isinstance(item, MappingNode) and len(item.value) == 1
-                    and str(item.value[0][0].value).startswith("${{")
-                    and isinstance(item.value[0][1], SequenceNode)):
-                n += items(item.value[0][1])
-            else:
-                n += 1
-        return n
+
+def _identity(finding: Finding) -> tuple[str, str]:
+    """A finding's identity across passes, whose edits move lines: code and message with
+    the numbers taken out."""
+    return finding.code, re.sub(r"\d+", "#", finding.message)
+
+
+def count_steps(root: object) -> int:
+    """Step items written in a document: every mapping item of a list that has a step key
+    (``task``, ``script``, ...), wherever the list is: under ``steps:``, inside
+    ``${{ if }}``/``${{ each }}`` entries, or passed as a parameter (``extends: parameters:
+    buildSteps:``). Templates are not expanded: this counts the text of this one file."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
 
     total, stack, seen = 0, [root], set()
     while stack:
@@ -153,12 +157,13 @@ def count_steps(root: object) -> int:
             continue
         seen.add(id(node))
         if isinstance(node, MappingNode):
-            for k, v in node.value:
-                if k.value == "steps" and isinstance(v, SequenceNode):
-                    total += items(v)
-                stack.append(v)
+            stack.extend(v for _, v in node.value)
         elif isinstance(node, SequenceNode):
-            stack.extend(node.value)
+            for item in node.value:
+                if isinstance(item, MappingNode) and any(
+                        str(k.value) in _STEP_KEYS for k, _ in item.value):
+                    total += 1
+                stack.append(item)
     return total
 
 
@@ -204,12 +209,17 @@ def fix_document(engine: Engine, doc: Document, root: Path, *, unsafe: bool = Fa
     outcome = FileFix(doc.path, doc.display, doc.text, doc.text)
     comments = _comment_lines(doc.text)
     rejected: set[tuple[str, int, str]] = set()
+    reported: Counter[tuple[str, str]] | None = None
     for _ in range(MAX_PASSES):
         findings = engine.check_document(doc, root)
         fixable = [f for f in findings if f.fix is not None and f.path == doc.display
                    and (unsafe or f.fix.applicability == "safe") and f.fix.edits
                    and (f.code, f.line, f.fix.title) not in rejected]
+        if reported is None:
+            reported = Counter(_identity(f) for f in fixable)
         if not fixable:
+            left = Counter(_identity(f) for f in findings)
+            outcome.resolved = sum(max(0, n - left[k]) for k, n in reported.items())
             return outcome
         owner = {id(f.fix): f for f in fixable}
         chosen = select_fixes(f.fix for f in fixable if f.fix is not None)

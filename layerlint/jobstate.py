@@ -199,6 +199,12 @@ def _guarded(op: BuilderOp, name: str) -> bool:
         for earlier in commands[:op.position]:
             if set(earlier.context) & COND_CONTEXTS and _is_probe(earlier, name):
                 return True
+        # PowerShell: `docker buildx inspect NAME *> $null` then
+        # `if ($LASTEXITCODE -ne 0) { docker buildx create --name NAME }`
+        if op.script.shell == "pwsh":
+            before = [c for c in commands[:op.position] if not set(c.context) & COND_CONTEXTS]
+            if before and _is_probe(before[-1], name):
+                return True
     for earlier in commands[:op.position]:
         parsed = parse_docker(earlier)
         if isinstance(parsed, BuilderCommand) and parsed.action == "rm" and (

@@ -46,6 +46,42 @@ def _resolve_glob(pattern: str, files: RepoFiles | None) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def raw_input(step: Step, *names: str) -> str | None:
+    """A task input as written in the file that holds it: template expressions kept
+    (``${{ parameters.x }}``), never a parameter's default substituted, since the fixed
+    text goes into the same file and must work for every caller."""
+    for name in names:
+        found = step.input(name)
+        if found is not None:
+            value = getattr(found[0], "value", None)
+            return value if isinstance(value, str) else None
+    return None
+
+
+def needs_login(step: Step, job: Job, registry: str, push: bool, settings: FixSettings,
+                files: RepoFiles | None) -> bool:
+    """Whether this step's fix must log in to ``registry``: not when an earlier step of
+    the job already does (a ``Docker@2 login`` step, or the fix of an earlier Docker@2
+    task of the same registry that is applied whenever this one is: a safe fix goes with
+    safe ones only), so a job gets one login per registry."""
+    for other in job.steps:
+        if other is step:
+            return True
+        task = other.task
+        if task is None or task[0] != "docker" or task[1] != 2:
+            continue
+        if (raw_input(other, "containerRegistry") or "").strip() != registry.strip():
+            continue
+        command = (raw_input(other, "command") or "buildAndPush").strip().lower()
+        if command == "login":
+            return False
+        if command in ("build", "buildandpush"):
+            fix, _ = docker_task_fix(other, job, settings, files)
+            if fix is not None and (fix.applicability == "safe" or push):
+                return False
+    return True
+
+
 def docker_task_fix(step: Step, job: Job, settings: FixSettings,
                     files: RepoFiles | None) -> tuple[Fix | None, str]:
     """The fix, or None and the reason there is none (for the finding's message)."""
@@ -57,9 +93,9 @@ def docker_task_fix(step: Step, job: Job, settings: FixSettings,
     keys = {k for k, _, _ in mapping_items(step.node, step.scope)}
     if keys - _STEP_KEYS:
         return None, f"no automatic fix for a step with {', '.join(sorted(keys - _STEP_KEYS))}"
-    command = (step.input_text("command") or "buildAndPush").strip().lower()
+    command = (raw_input(step, "command") or "buildAndPush").strip().lower()
     root = files.root if files is not None else None
-    dockerfile = step.input_text("Dockerfile") or "**/Dockerfile"
+    dockerfile = raw_input(step, "Dockerfile") or "**/Dockerfile"
     if any(c in dockerfile for c in "*?[]"):
         found = _resolve_glob(dockerfile, files)
         if found is None:
@@ -68,25 +104,25 @@ def docker_task_fix(step: Step, job: Job, settings: FixSettings,
         dockerfile = found
     if "$" in dockerfile:
         return None, "no automatic fix while `Dockerfile` holds a variable"
-    registry = step.input_text("containerRegistry")
+    registry = raw_input(step, "containerRegistry")
     server = settings.registries.get(registry) if registry else None
     if registry and server is None:
         return None, (f"to enable the fix, map the service connection {registry!r} to its "
                       "login server under `registries` in the layerlint configuration")
     if command == "buildandpush" and not registry:
         return None, "no automatic fix for buildAndPush without `containerRegistry`"
-    repository = step.input_text("repository")
-    tags = [t.strip() for t in re.split(r"[\n,]", step.input_text("tags") or "$(Build.BuildId)")
+    repository = raw_input(step, "repository")
+    tags = [t.strip() for t in re.split(r"[\n,]", raw_input(step, "tags") or "$(Build.BuildId)")
             if t.strip()]
     image = f"{server}/{repository}" if server and repository else repository
     name = slug(repository or posixpath.dirname(dockerfile) or "image")
     directory = cache_dir(name)
-    context = step.input_text("buildContext")
+    context = raw_input(step, "buildContext")
     if not context or context.strip() == "**":
         context = posixpath.dirname(dockerfile) or "."
     push = command == "buildandpush"
     extra = [f"-t {image}:{tag}" for tag in tags] if image else []
-    arguments = " ".join((step.input_text("arguments") or "").split())
+    arguments = " ".join((raw_input(step, "arguments") or "").split())
     if arguments and not push:  # buildAndPush ignores `arguments`; keep that behaviour
         extra.append(arguments)
     flags = [f"--cache-from=type=local,src={directory}",
@@ -104,7 +140,7 @@ def docker_task_fix(step: Step, job: Job, settings: FixSettings,
         return None, "no automatic fix for this step's layout"
     nl = newline(step.doc.text)
     steps: list[list[str]] = []
-    if push:
+    if registry and needs_login(step, job, registry, push, settings, files):
         steps.append(["task: Docker@2", f"displayName: Log in to {registry}", "inputs:",
                       "  command: login", f"  containerRegistry: {yaml_scalar(registry or '')}"])
     segment = dockerfile_segment(dockerfile, root)

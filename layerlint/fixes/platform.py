@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from layerlint.pipeline.model import Step
+from layerlint.pipeline.paths import expand
 from layerlint.repo_files import RepoFiles, read_text
 from layerlint.timeline import Build, Timeline
 
@@ -106,6 +107,7 @@ class EarlierImages:
         self.unknown = never  # first name the linter cannot read (a shell variable)
         self.opaque = never  # first `docker load`/`import`
         self.any = never
+        self.variables = timeline.job.variables
         for other in timeline.builds:
             where = (other.index, other.start)
             if other.docker is not None:
@@ -133,6 +135,7 @@ class EarlierImages:
 
     def _add(self, name: str, where: tuple[int, int]) -> None:
         self.any = min(self.any, where)
+        name = _repo(expand(name, self.variables))  # `$(imageName)` of a known variable
         tail = name.rsplit("/", 1)[-1]
         if tail.startswith("$") or not tail:
             self.unknown = min(self.unknown, where)
@@ -196,7 +199,7 @@ def local_base_reason(build: Build, images: EarlierImages, files: RepoFiles | No
             return (f"its base image `{m.group(1)}` depends on a value the linter cannot "
                     "know, and an earlier build of the job may provide it (a "
                     "docker-container builder cannot see the daemon's images)")
-        if images.made_before(_repo(image), where):
+        if images.made_before(_repo(expand(image, images.variables)), where):
             return (f"its base image `{image}` is built earlier in the same job and "
                     "lives only in the daemon's store, which a docker-container builder "
                     "cannot see (docker/buildx#159)")

@@ -68,8 +68,25 @@ def check(ctx: Context) -> Iterator[Hit]:
                 f"the layer cache stays frozen; append {RUN_SEGMENT} and restore by prefix"
             )
             start, end = inputs.key.span
+            fix = _fix(inputs)
             yield Hit(META.code, inputs.key.doc, start, end, message, inputs.via,
-                      fix=_fix(inputs))
+                      fix=fix, no_fix="" if fix else (
+                          "the key is written with template expressions or on several "
+                          "lines; append the segment by hand"))
+
+
+def _hit_consumers(inputs: CacheInputs) -> list[str]:
+    """Steps after the Cache@2 whose condition tests its ``cacheHitVar``: the fix makes
+    exact hits impossible, so a step run only on ``'true'`` would never run again."""
+    var = (inputs.cache.step.input_text("cacheHitVar") or "").strip()
+    if not var:
+        return []
+    out = []
+    for step in inputs.job.steps[inputs.cache.index + 1:]:
+        condition = step.text("condition") or ""
+        if var.lower() in condition.lower():
+            out.append(step.text("displayName") or step.kind)
+    return out
 
 
 def _fix(inputs: CacheInputs) -> Fix | None:
@@ -93,4 +110,9 @@ def _fix(inputs: CacheInputs) -> Fix | None:
         start, _ = restore.span
         edits.append(Edit(start, fixkit.node_end(restore.doc, restore.node),
                           fixkit.block_lines(restore.doc, start, lines)))
+    consumers = _hit_consumers(inputs)
+    if consumers:
+        return Fix(f"append {RUN_SEGMENT} to the key [unsafe: exact hits end, and the "
+                   f"condition of {consumers[0]!r} tests the cacheHitVar for them]",
+                   "unsafe", tuple(edits))
     return Fix(f"append {RUN_SEGMENT} to the key", "safe", tuple(edits))
