@@ -336,20 +336,26 @@ def changed_regions(orig: str, fixed: str, syntax_ok: Callable[[str], bool]) -> 
     changed: list[int] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
-            elems += [(i, i + 1, j, j + 1) for i, j in zip(range(i1, i2), range(j1, j2), strict=True)]
+            elems += [(i1 + k, i1 + k + 1, j1 + k, j1 + k + 1) for k in range(i2 - i1)]
         else:
             changed.append(len(elems))
             elems.append((i1, i2, j1, j2))
     spans: list[list[int]] = []
     for c in changed:
-        s, e = c, c + 1
-        while True:
-            ot = "\n".join(a[elems[s][0]:elems[e - 1][1]])
-            ft = "\n".join(b[elems[s][2]:elems[e - 1][3]])
-            if (syntax_ok(ot) and syntax_ok(ft)) or (s == 0 and e == len(elems)):
+        def complete(s: int, e: int) -> bool:
+            return syntax_ok("\n".join(a[elems[s][0]:elems[e - 1][1]])) and \
+                syntax_ok("\n".join(b[elems[s][2]:elems[e - 1][3]]))
+
+        # the least growth that completes it: downwards first (constructs and continuations
+        # close below), then one more line upwards at a time
+        s, e = 0, len(elems)
+        for up in range(0, min(c, 30) + 1):
+            found = next((end for end in range(c + 1, len(elems) + 1) if complete(c - up, end)),
+                         None)
+            if found is not None:
+                s, e = c - up, found
                 break
-            s, e = max(0, s - 1), min(len(elems), e + 1)
-        if spans and s <= spans[-1][1]:
+        if spans and s < spans[-1][1]:
             spans[-1][1] = max(spans[-1][1], e)
         else:
             spans.append([s, e])

@@ -93,8 +93,9 @@ class Step:
         else:
             task, inp = self.task, self.inputs
             owner = node.get("inputs")
-            if (task in ("bash@3", "bash@2", "bash@1") and str(
-                    inp.get("targettype", "filepath")).lower() == "inline") or task in ("cmdline@2", "cmdline@1"):
+            inline = str(inp.get("targettype", "filepath")).lower() == "inline"
+            if (task in ("bash@3", "bash@2", "bash@1") and inline) or task in ("cmdline@2",
+                                                                            "cmdline@1"):
                 key, shell = _real_key(owner, "script"), "bash"
             elif task in ("powershell@2", "azurepowershell@5", "azurepowershell@4") and str(
                     inp.get("targettype", "filepath")).lower() == "inline":
@@ -374,8 +375,9 @@ class Repo:
         for rel, doc in self.docs.all():
             if rel in refd:
                 continue
-            if (isinstance(doc, dict) and any(k in doc for k in ("steps", "jobs", "stages",
-                                                                 "extends", "phases"))) or (isinstance(doc, list) and steps_lists(doc)):
+            top = ("steps", "jobs", "stages", "extends", "phases")
+            if (isinstance(doc, dict) and any(k in doc for k in top)) or (
+                    isinstance(doc, list) and steps_lists(doc)):
                 out.append(rel)
         return out
 
@@ -517,8 +519,8 @@ class Repo:
             if "template" in item:
                 t = self.resolve(str(item["template"]), rel, params)
                 if t:
-                    self._expand_file(t, root, self._bind(item.get("parameters"), params, rel), stage,
-                                      None, out, depth + 1, pool)
+                    bound = self._bind(item.get("parameters"), params, rel)
+                    self._expand_file(t, root, bound, stage, None, out, depth + 1, pool)
                 continue
             for leg in self._job_from(item, root, stage, params, pool, "__job__"):
                 for lst in _job_step_lists(item):
