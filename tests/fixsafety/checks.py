@@ -177,7 +177,7 @@ class RepoRun:
         return self.cached("occ_b", self.repo_before.occurrences)  # type: ignore[no-any-return]
 
 
-def run_repo(src: Path, work: Path, unsafe: bool = False) -> RepoRun:
+def run_repo(src: Path, work: Path, unsafe: bool = False, isolated: bool = True) -> RepoRun:
     """Copy ``src`` to ``work/before`` (a git checkout) and ``work/after``; lint ``before``;
     ``--fix`` ``after`` (the same run re-lints the fixed files afresh); then ask for the diff a
     second ``--fix`` would make."""
@@ -185,7 +185,7 @@ def run_repo(src: Path, work: Path, unsafe: bool = False) -> RepoRun:
     copy_checkout(src, before, commit=False, link=True)
     copy_checkout(src, after)
     extra = ["--unsafe-fixes"] if unsafe else []
-    common = ["check", "--isolated", "--exit-zero"]
+    common = ["check", "--exit-zero", *(["--isolated"] if isolated else [])]
     _, out_b, _ = layerlint(before, *common, "--format", "json", ".")
     _, out_a, fix_err = layerlint(after, *common, "--fix", "--show-fixes", *extra,
                                   "--format", "json", ".")
