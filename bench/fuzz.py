@@ -409,7 +409,9 @@ def check_bytes(data: bytes, folder: Path, hard_timeout: float = 0) -> tuple[
                                   and (f.reason or "").startswith("internal error")]
                     internal += list(errors)
                 else:
-                    fix_paths(Engine(cwd=folder), ["."], write=False)
+                    outcomes = fix_paths(Engine(cwd=folder), ["."], write=False)
+                    internal += [f"{o.display}: {o.error}" for o in outcomes
+                                 if (o.error or "").startswith("internal error")]
             except HardTimeout:
                 tracebacks.append(f"{step}: still running after {hard_timeout} s")
                 break

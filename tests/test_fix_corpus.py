@@ -38,7 +38,8 @@ def fixed_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
 
 
 def _step_lines(repo: Path, name: str) -> set[int]:
-    """0-based lines of every step of the original file (with the comments above it)."""
+    """0-based lines of every step of the original file (with the comments above it), and
+    the line just after each step (where a step inserted after it starts)."""
     engine = Engine(cwd=repo)
     doc = engine.document(repo / name)
     assert not isinstance(doc, Exception)
@@ -55,7 +56,7 @@ def _step_lines(repo: Path, name: str) -> set[int]:
             last = doc.text.count("\n", 0, max(slot.start, slot.end - 1))
             while first > 0 and doc.text.splitlines()[first - 1].strip().startswith("#"):
                 first -= 1
-            lines.update(range(first, last + 1))
+            lines.update(range(first, last + 2))
     return lines
 
 

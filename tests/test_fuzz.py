@@ -91,5 +91,10 @@ def test_check_bytes_counts_what_escapes_and_internal_errors(
     assert fuzz.check_bytes(text, tmp_path / "ok") == ([], [])
     monkeypatch.setattr(plan, "dockerfile_of", boom)  # LL101's fix: in check and in fix
     tracebacks, internal = fuzz.check_bytes(text, tmp_path / "bad")
-    assert len(internal) == 1 and "boom" in internal[0]  # check: caught, an internal error
-    assert [t.split(":", 1)[0] for t in tracebacks] == ["fix"]  # fix_paths: escaped
+    # check and fix both catch it per file and say so: an internal error each, no traceback
+    assert len(internal) == 2 and all("boom" in i for i in internal) and tracebacks == []
+    from layerlint import fixer
+
+    monkeypatch.setattr(fixer, "iter_files", boom)  # outside the per-file guard: escapes
+    tracebacks, _ = fuzz.check_bytes(text, tmp_path / "worse")
+    assert [t.split(":", 1)[0] for t in tracebacks] == ["fix"]

@@ -22,6 +22,10 @@ from pathlib import Path
 from layerlint.fixes.yamltext import yaml_quote
 
 CACHE_ROOT = "$(Pipeline.Workspace)/docker_cache"
+# A key segment that is stable across runs and distinct per stage, job and matrix leg
+# (``System.JobName`` is the leg's name, ``__default`` outside a matrix): added where the same
+# key text would otherwise be shared by two jobs, legs or template callers.
+JOB_IDENTITY = '"$(System.StageName)/$(System.PhaseName)/$(System.JobName)"'
 _SLUG_DROP = re.compile(r"\$\{\{\s*(?:parameters\.)?|\s*\}\}|\$\(|\)|\$\{|\}|\$")
 
 
@@ -68,9 +72,10 @@ def key_lines(image_slug: str, dockerfile: str | None, identity: str | None = No
     return key, restore
 
 
-def cache_step_lines(image_slug: str, dockerfile: str | None, path: str) -> list[str]:
+def cache_step_lines(image_slug: str, dockerfile: str | None, path: str,
+                     identity: bool = False) -> list[str]:
     """The Cache@2 step as lines relative to the step's content column."""
-    key, restore = key_lines(image_slug, dockerfile)
+    key, restore = key_lines(image_slug, dockerfile, JOB_IDENTITY if identity else None)
     lines = [
         "task: Cache@2",
         f"displayName: Restore Docker layer cache ({image_slug})",

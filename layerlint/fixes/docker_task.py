@@ -83,7 +83,7 @@ def needs_login(step: Step, job: Job, registry: str, push: bool, settings: FixSe
 
 
 def docker_task_fix(step: Step, job: Job, settings: FixSettings,
-                    files: RepoFiles | None) -> tuple[Fix | None, str]:
+                    files: RepoFiles | None, identity: bool = False) -> tuple[Fix | None, str]:
     """The fix, or None and the reason there is none (for the finding's message)."""
     task = step.task
     if task is None or task[1] != 2:
@@ -153,7 +153,7 @@ def docker_task_fix(step: Step, job: Job, settings: FixSettings,
         if not target.exists():
             new_files = ((str(target), template_text(settings.template)),)
     else:
-        steps.append(cache_step_lines(name, segment, directory))
+        steps.append(cache_step_lines(repository or name, segment, directory, identity))
         steps.append(["script: |", *[f"  {line}" for line in script],
                       f"displayName: {yaml_scalar(display)}"])
     text = "".join(render_step(lines, slot, nl) for lines in steps)

@@ -38,7 +38,7 @@ import weakref
 from dataclasses import dataclass, field
 
 from layerlint.finding import Applicability, Edit, Fix
-from layerlint.fixes.cache_step import CACHE_ROOT, key_lines
+from layerlint.fixes.cache_step import CACHE_ROOT, JOB_IDENTITY, key_lines
 from layerlint.fixes.platform import (
     EarlierImages,
     job_os_reason,
@@ -52,7 +52,6 @@ from layerlint.rules.base import Context
 from layerlint.timeline import Build, ScriptRun, Timeline
 
 BUILDER = "layerlint"
-JOB_IDENTITY = '"$(System.StageName)/$(System.PhaseName)/$(System.JobName)"'
 _SUBCOMMANDS = ("build", "image", "builder", "buildx")
 _TOKEN = re.compile(r"\$\{\{.*?\}\}|\$\([A-Za-z0-9_.]+\)")
 
@@ -155,7 +154,9 @@ def _fix_step(ctx: Context, timeline: Timeline, planner: _JobPlanner, index: int
     edits = [e for p in plans for e in p.edits]
     edits.append(Edit(slot.start, slot.start,
                       "".join(render_step(lines, slot, nl) for lines in before)))
-    edits.append(Edit(slot.end, slot.end, render_step(after, slot, nl)))
+    text = step.doc.text
+    lead = nl if slot.end == len(text) and not text.endswith("\n") else ""  # no final newline
+    edits.append(Edit(slot.end, slot.end, lead + render_step(after, slot, nl)))
     unsafe = [p for p in plans if p.applicability == "unsafe"]
     images = ", ".join(dict.fromkeys(p.name for p in plans))
     title = f"Build with buildx and a local layer cache restored by Cache@2 ({images})"
@@ -412,10 +413,15 @@ _KEYS: weakref.WeakKeyDictionary[Context, dict[str, int]] = weakref.WeakKeyDicti
 
 
 def _needs_identity(ctx: Context, timeline: Timeline, plans: list[_Plan]) -> bool:
+    return needs_identity(ctx, timeline, [p.build for p in plans], [p.image for p in plans])
+
+
+def needs_identity(ctx: Context, timeline: Timeline, builds: list[Build], images: list[str]
+                   ) -> bool:
     """Whether the keys need a job-identity segment: matrix/parallel legs run one text,
     a template runs for every caller, and two jobs of a pipeline may build the same image."""
     job = timeline.job
-    if job.legs or any(p.build.step.scope.via for p in plans):
+    if job.legs or job.name == "parameters" or any(b.step.scope.via for b in builds):
         return True
     if _is_template(ctx):
         return True
@@ -423,22 +429,32 @@ def _needs_identity(ctx: Context, timeline: Timeline, plans: list[_Plan]) -> boo
     if counts is None:
         counts = {}
         for t in ctx.timelines:
-            for image in {_image_text(b.docker.tags[0].value if b.docker.tags else None,
-                                      "image").lower()
-                          for b in t.builds if b.docker is not None}:
+            for image in {key_image(b).lower() for b in t.builds}:
                 counts[image] = counts.get(image, 0) + 1
         _KEYS[ctx] = counts
-    return any(counts.get(p.image.lower(), 0) > 1 for p in plans)
+    return any(counts.get(image.lower(), 0) > 1 for image in images)
+
+
+def key_image(build: Build) -> str:
+    """The image a build's key names: its first tag's repository (a script build), or its
+    ``repository`` input as written (a Docker task)."""
+    if build.docker is not None:
+        return _image_text(build.docker.tags[0].value if build.docker.tags else None, "image")
+    found = build.step.input("repository")
+    value = getattr(found[0], "value", None) if found else None
+    return value if isinstance(value, str) else "image"
 
 
 def _is_template(ctx: Context) -> bool:
-    """A file with top-level ``parameters`` and no trigger is (most likely) a template,
-    called from pipelines the linter may not see."""
+    """A file that is (most likely) a template, called from jobs the linter may not see:
+    top-level ``parameters`` and no trigger, a bare list of steps, or text that reads
+    ``${{ parameters.* }}`` (libgit2's ``docker.yml`` declares none)."""
     from ruamel.yaml.nodes import MappingNode
 
     root = ctx.doc.root
     if not isinstance(root, MappingNode):
         return True  # a bare list of steps: an old-style fragment
     keys = {str(k.value) for k, _ in root.value}
-    return "parameters" in keys and not keys & {"trigger", "pr", "schedules", "resources",
-                                                "pool", "name"}
+    if keys & {"trigger", "pr", "schedules", "resources", "pool", "name"}:
+        return False
+    return "parameters" in keys or re.search(r"\$\{\{\s*parameters\.", ctx.doc.text) is not None

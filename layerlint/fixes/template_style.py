@@ -14,7 +14,7 @@ from pathlib import Path
 
 from layerlint.finding import Edit, Fix
 from layerlint.fixes.buildx import BUILDER
-from layerlint.fixes.cache_step import CACHE_ROOT
+from layerlint.fixes.cache_step import CACHE_ROOT, JOB_IDENTITY
 from layerlint.fixes.plan import dockerfile_of, image_slug
 from layerlint.fixes.yamltext import item_slot, newline, render_step, yaml_scalar
 from layerlint.pipeline.scope import mapping_items
@@ -23,6 +23,7 @@ from layerlint.timeline import Build, Timeline
 
 DEFAULT_TEMPLATE = ".azure-pipelines/templates/docker-build-cached.yml"
 _DIR = f"{CACHE_ROOT}/${{{{ parameters.name }}}}"
+_JOB = JOB_IDENTITY  # every job and leg that calls the template keeps its own entries
 
 TEMPLATE = f"""\
 # Build a Docker image with a layer cache that persists between runs.
@@ -55,10 +56,10 @@ steps:
 - task: Cache@2
   displayName: Restore Docker layer cache (${{{{ parameters.name }}}})
   inputs:
-    key: '"docker" | "$(Agent.OS)" | "${{{{ parameters.name }}}}" | ${{{{ parameters.dockerfile }}}} | "$(Build.SourceVersion)"'
+    key: '"docker" | "$(Agent.OS)" | {_JOB} | "${{{{ parameters.name }}}}" | ${{{{ parameters.dockerfile }}}} | "$(Build.SourceVersion)"'
     restoreKeys: |
-      "docker" | "$(Agent.OS)" | "${{{{ parameters.name }}}}" | ${{{{ parameters.dockerfile }}}}
-      "docker" | "$(Agent.OS)" | "${{{{ parameters.name }}}}"
+      "docker" | "$(Agent.OS)" | {_JOB} | "${{{{ parameters.name }}}}" | ${{{{ parameters.dockerfile }}}}
+      "docker" | "$(Agent.OS)" | {_JOB} | "${{{{ parameters.name }}}}"
     path: {_DIR}
 - script: |
     set -euo pipefail

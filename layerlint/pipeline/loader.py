@@ -39,6 +39,7 @@ _MAC = re.compile(r"^\s*mac", re.I)
 # ``BuildWin``): "win" as a word or word start, not inside "darwin" or "twin".
 _NAMED_WINDOWS = re.compile(r"(^|[^a-z])win(dows)?([^a-z]|$)|windows|(^|[^a-z])vs20\d\d",
                             re.I)
+_NAMED_LINUX = re.compile(r"linux|ubuntu|debian|centos|rhel|alpine", re.I)
 _NAMED_MAC = re.compile(r"(^|[^a-z])(mac|macos|osx|darwin)([^a-z]|$)", re.I)
 
 
@@ -404,7 +405,8 @@ def _named_pool(name: str) -> Pool:
     The OS is read from the name where it says so (``Windows-Agents``)."""
     low = name.strip().lower()
     os: OS | None = ("windows" if _NAMED_WINDOWS.search(low) else
-                     "macos" if _NAMED_MAC.search(low) else None)
+                     "macos" if _NAMED_MAC.search(low) else
+                     "linux" if _NAMED_LINUX.search(low) else None)
     if low == "azure pipelines":
         return Pool(hosted=True, name=name)
     if "hosted" in low:

@@ -44,10 +44,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layerlint.finding import Fix
-from layerlint.pipeline.model import Job
 from layerlint.rules.advice import WINDOWS_ADVICE, consequence
 from layerlint.rules.base import Context, Hit, RuleMeta, hosted_severity
-from layerlint.timeline import Build
+from layerlint.timeline import Build, Timeline
 
 META = RuleMeta(
     "LL102", "docker-task-build",
@@ -74,16 +73,20 @@ def check(ctx: Context) -> Iterator[Hit]:
                         "so cache flags cannot be added to it")
             else:
                 what = f"`{build.command}` runs a plain `docker build` that imports no cache"
-            fix, why_not = _task_fix(ctx, build, job)
+            fix, why_not = _task_fix(ctx, build, timeline)
             message = f"{what}; {consequence(job)}: {todo}"
             if why_not and "registries" in why_not:
                 message += f" ({why_not})"
             yield Hit(META.code, build.doc, build.start, build.end, message, build.via,
-                      hosted_severity(timeline.job, META.severity), fix)
+                      hosted_severity(timeline.job, META.severity), fix,
+                      no_fix="" if fix else why_not)
 
 
-def _task_fix(ctx: Context, build: Build, job: Job) -> tuple[Fix | None, str]:
+def _task_fix(ctx: Context, build: Build, timeline: Timeline) -> tuple[Fix | None, str]:
     from layerlint.fixes.docker_task import docker_task_fix
+    from layerlint.fixes.inplace import key_image, needs_identity
     from layerlint.fixes.settings import DEFAULT
 
-    return docker_task_fix(build.step, job, ctx.settings or DEFAULT, ctx.files)
+    identity = needs_identity(ctx, timeline, [build], [key_image(build)])
+    return docker_task_fix(build.step, timeline.job, ctx.settings or DEFAULT, ctx.files,
+                           identity)

@@ -94,8 +94,9 @@ def _fix(build: Build, job: Job) -> Fix | None:
     docker = build.docker
     if run is None or docker is None:
         return None
-    if any("," in w.value for w in docker.platforms) or len(docker.platforms) > 1:
-        return None
+    if any("," in w.value or "$" in w.value for w in docker.platforms) or len(
+            docker.platforms) > 1:
+        return None  # the docker exporter cannot load a manifest list (rules.md, "--load")
     cmd = run.commands[build.position]
     sub = cmd.words[docker.subcommand_index - 1]
     edit = fixkit.insert_after(run, sub.end, " --load")

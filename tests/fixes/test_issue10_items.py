@@ -226,9 +226,9 @@ def test_item7_no_load_on_multi_platform_and_no_second_builder(tmp_path: Path) -
           BUILD_PLATFORMS: linux/amd64,linux/arm64
         steps:
         - script: |
+            docker buildx create --name mine --driver docker-container --use
             docker buildx build --platform $(BUILD_PLATFORMS) -t myreg/app:1 --push .
         - script: |
-            docker buildx create --name mine --driver docker-container --use
             docker buildx build --platform $(BUILD_PLATFORMS) -t myreg/tool:1 -f ./Dockerfile .
         """)})
     text = fixed(run)

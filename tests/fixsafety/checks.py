@@ -219,7 +219,7 @@ class FilePairing:
 
 def is_insertable(s: Step) -> bool:
     """Steps a fix may add: Cache@2, a Docker@2 login, a bash step that only deals with the
-    builder or the cache dir (rotation)."""
+    builder or the cache dir (builder set-up before the build, rotation after it)."""
     if s.task == "cache@2":
         return True
     if (s.task or "").startswith("docker@") and str(s.inputs.get("command", "")).lower() == "login":
@@ -228,9 +228,12 @@ def is_insertable(s: Step) -> bool:
         return True
     sc = s.script()
     if sc and sc[0] == "bash":
-        names = {c.name for c in parse_bash(sc[1]) if c.name}
+        text = re.sub(r"\$\([A-Za-z_][\w.]*\)", "MACRO", sc[1])  # the agent expands these
+        names = {c.name for c in parse_bash(text) if c.name}
+        names = {n for n in names if n != "sudo"} | {
+            c.words[1].value for c in parse_bash(sc[1]) if c.name == "sudo" and len(c.words) > 1}
         return bool(names) and names <= {"docker", "rm", "mv", "mkdir", "if", "set", "["} and \
-            "build" not in sc[1]
+            not _builds("bash", sc[1])
     return False
 
 
@@ -253,7 +256,10 @@ def pair_steps(orig: list[Step], fixed: list[Step]) -> tuple[list[tuple[Step, St
     problems: list[str] = []
     i = 0
     for f in fixed:
-        if i < len(orig) and _compatible(orig[i], f):
+        if is_insertable(f) and i < len(orig) and not is_insertable(orig[i]) and \
+                f.task != "cache@2":
+            inserted.append(f)  # a set-up or rotation step next to a build step
+        elif i < len(orig) and _compatible(orig[i], f):
             pairs.append((orig[i], f))
             i += 1
         elif is_insertable(f):
