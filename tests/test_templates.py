@@ -198,3 +198,33 @@ def test_problems_of_mapped_template_repositories_are_reported_at_the_reference(
     result = Engine({"LL101", "LL002"}, cwd=repo, template_repos={"tools": tools}).run(["."])
     assert codes(result) == [("azure-pipelines.yml", 7, "LL101")]
     assert "build.yml:2" in result.findings[0].message
+
+
+def test_backslash_template_paths_resolve_and_messages_show_them_as_written(
+        tmp_path: Path) -> None:
+    tools = tmp_path / "azure-devops-templates"
+    (tools / "templates" / "Azure" / "KeyVault").mkdir(parents=True)
+    (tools / "templates" / "Azure" / "KeyVault" / "get.yml").write_text(
+        "steps:\n- script: docker build -t app .\n")
+    repo = git_repo(tmp_path, {
+        "ci/azure-pipelines.yml": (
+            "steps:\n- template: templates\\Azure\\KeyVault\\get.yml@templates\n"
+            "- template: templates\\Azure\\KeyVault\\nope.yml@templates\n"
+            "- template: ..\\..\\Github\\get-app-token.yaml\n"
+            "- template: ..\\steps\\build.yml\n"),
+        "steps/build.yml": "steps:\n- script: echo\n",
+    })
+    from layerlint.engine import Engine
+
+    result = Engine({"LL101", "LL002"}, cwd=repo,
+                    template_repos={"templates": tools}).run(["."])
+    assert codes(result) == [("ci/azure-pipelines.yml", 2, "LL101"),
+                             ("ci/azure-pipelines.yml", 3, "LL002"),
+                             ("ci/azure-pipelines.yml", 4, "LL002")]
+    messages = [f.message for f in result.findings if f.code == "LL002"]
+    assert messages == [
+        "template `templates\\Azure\\KeyVault\\nope.yml@templates` not found (looked for "
+        "/templates/Azure/KeyVault/nope.yml in repository 'templates')",
+        "template `..\\..\\Github\\get-app-token.yaml` leaves this repository: it resolves "
+        "outside the repository root, and layerlint does not read it",
+    ]
