@@ -298,7 +298,8 @@ class Engine:
             for job in pipeline.jobs:
                 job.pool = replace(job.pool, hosted=self.agents == "hosted")
         files = RepoFiles(root, self.document)
-        timelines = [build_timeline(job, files.compose_cached) for job in pipeline.jobs]
+        timelines = [build_timeline(job, files.compose_cached, files.compose_builds)
+                     for job in pipeline.jobs]
         ctx = Context(doc, pipeline, timelines, files, self.fix_settings)
         hits: list[Hit] = []
         for code in sorted(self.codes):
