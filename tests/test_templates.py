@@ -228,3 +228,15 @@ def test_backslash_template_paths_resolve_and_messages_show_them_as_written(
         "template `..\\..\\Github\\get-app-token.yaml` leaves this repository: it resolves "
         "outside the repository root, and layerlint does not read it",
     ]
+
+
+def test_seed_ll301_is_reported_once_at_the_template_not_at_each_caller(
+        tmp_path: Path) -> None:
+    caller = (SEED / "azure-pipelines.yml").read_text()
+    repo = git_repo(tmp_path, {
+        "templates.yaml": (SEED / "templates.yaml").read_text(),
+        "azure-pipelines.yml": caller,
+        "other/azure-pipelines.yml": caller.replace("templates.yaml", "../templates.yaml"),
+    })
+    result = run(["."], repo, {"LL301"})
+    assert [(f.path, f.code) for f in result.findings] == [("templates.yaml", "LL301")]
