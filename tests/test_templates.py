@@ -240,3 +240,14 @@ def test_seed_ll301_is_reported_once_at_the_template_not_at_each_caller(
     })
     result = run(["."], repo, {"LL301"})
     assert [(f.path, f.code) for f in result.findings] == [("templates.yaml", "LL301")]
+
+
+def test_ll304_judges_parameter_key_files_only_through_a_caller_here(tmp_path: Path) -> None:
+    template = (ROOT / "tests/rules/ll304/good/template_parameter.yml").read_text()
+    repo = git_repo(tmp_path, {"t.yml": template, "src/MyProject/packages.lock.json": "{}"})
+    assert run(["."], repo, {"LL304"}).findings == []  # no caller: the files are elsewhere
+    (repo / "azure-pipelines.yml").write_text(
+        "steps:\n- template: t.yml\n  parameters:\n    nugetProjectPath: nope\n")
+    assert codes(run(["."], repo, {"LL304"})) == [("azure-pipelines.yml", 2, "LL304")]
+    (repo / "azure-pipelines.yml").write_text("steps:\n- template: t.yml\n")
+    assert run(["."], repo, {"LL304"}).findings == []  # the default names a file here
