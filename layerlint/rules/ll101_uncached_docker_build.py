@@ -1,4 +1,4 @@
-"""LL101 uncached-docker-build
+r"""LL101 uncached-docker-build
 
 What it does
     Reports each ``docker build``, ``docker image build``, ``docker builder build`` or

@@ -1,4 +1,4 @@
-"""LL102 docker-task-build
+r"""LL102 docker-task-build
 
 What it does
     Reports each ``Docker@0``/``Docker@1``/``Docker@2`` task whose command builds an image

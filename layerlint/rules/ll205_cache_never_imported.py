@@ -1,4 +1,4 @@
-"""LL205 cache-never-imported
+r"""LL205 cache-never-imported
 
 What it does
     Reports a ``--cache-to`` export (``type=local`` or ``registry``) when the same build

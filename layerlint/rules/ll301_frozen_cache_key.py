@@ -1,4 +1,4 @@
-"""LL301 frozen-cache-key
+r"""LL301 frozen-cache-key
 
 What it does
     Reports the ``key`` of a layer-cache ``Cache@2`` step (its ``path`` is a buildx local

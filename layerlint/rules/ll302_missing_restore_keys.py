@@ -1,4 +1,4 @@
-"""LL302 missing-restore-keys
+r"""LL302 missing-restore-keys
 
 What it does
     Reports a ``Cache@2`` step whose ``key`` varies (a hashed file segment, or a macro that

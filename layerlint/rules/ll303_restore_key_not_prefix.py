@@ -1,4 +1,4 @@
-"""LL303 restore-key-not-prefix
+r"""LL303 restore-key-not-prefix
 
 What it does
     Reports each ``restoreKeys`` line of a ``Cache@2`` step that is not a segment-wise

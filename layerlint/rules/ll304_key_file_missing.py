@@ -1,4 +1,4 @@
-"""LL304 key-file-missing
+r"""LL304 key-file-missing
 
 What it does
     Reports an unquoted ``key`` or ``restoreKeys`` segment of a ``Cache@2`` step that the
