@@ -44,7 +44,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     severity: Mapping[str, Severity] = field(default_factory=dict)
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] | None = None  # None: not set (the default excludes apply)
     extend_exclude: tuple[str, ...] = ()
     agents: Agents = "auto"
     registries: Mapping[str, str] = field(default_factory=dict)
@@ -90,7 +90,7 @@ def load(path: Path) -> Config:
         ignore=tuple(data.get("ignore", ())),
         per_file_ignores=tuple((g, tuple(c)) for g, c in data.get("per-file-ignores", {}).items()),
         severity=dict(data.get("severity", {})),
-        exclude=tuple(data.get("exclude", ())),
+        exclude=tuple(data["exclude"]) if "exclude" in data else None,
         extend_exclude=tuple(data.get("extend-exclude", ())),
         agents=data.get("agents", "auto"),
         registries=dict(data.get("registries", {})),

@@ -12,7 +12,11 @@ is handled here, once, and surfaces as :class:`DocumentError` (which becomes LL0
 * alias bombs: composing shares alias targets instead of copying them, so composing is
   cheap, but anything that walks the tree would expand them; the expanded size is computed
   on the node DAG and refused past a budget;
-* duplicate mapping keys, which Azure Pipelines rejects ("'steps' is already defined").
+* duplicate mapping keys, which Azure Pipelines rejects ("'steps' is already defined"),
+  except template-expression keys (``${{ if ... }}:``, ``${{ elseif ... }}:``,
+  ``${{ else }}:``, ``${{ each ... }}:``), which may repeat in one mapping. A duplicate key
+  is the one error raised on a file that parsed: the :class:`DocumentError` carries the
+  parsed document, so the engine can tell a pipeline (LL001) from other YAML (skipped).
 
 Nodes come from ruamel's C parser when ``ruamel.yaml.clib`` is installed and from the pure
 Python one otherwise; both give marks with ``index``/``line``/``column``.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import bisect
 import functools
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +48,12 @@ class DocumentError(Exception):
         self.message = message
         self.line = max(1, line)
         self.column = max(1, column)
+        # set when the file parsed and only a duplicate key is wrong: what it holds
+        self.document: Document | None = None
+
+
+class DuplicateKeyError(DocumentError):
+    """A mapping repeats a key (not a repeatable template expression)."""
 
 
 @dataclass
@@ -224,7 +235,7 @@ def _check_tree(doc: Document) -> None:
         if isinstance(node, MappingNode):
             seen: set[str] = set()
             for k, v in node.value:
-                if isinstance(k.value, str):
+                if isinstance(k.value, str) and not repeatable_key(k.value):
                     if k.value in seen:
                         raise _duplicate(k)
                     seen.add(k.value)
@@ -234,8 +245,18 @@ def _check_tree(doc: Document) -> None:
             stack.extend((v, False) for v in node.value)
 
 
+_REPEATABLE = re.compile(r"\s*\$\{\{\s*(?:if|elseif|else|each)\b")
+
+
+def repeatable_key(key: str) -> bool:
+    """Template-expression keys that Azure Pipelines accepts more than once in a mapping
+    (rules.md, "Which unparsable files get LL001"): two ``${{ else }}:`` or two identical
+    ``${{ if ... }}:`` are two conditional insertions, not a duplicate."""
+    return key.lstrip().startswith("${{") and _REPEATABLE.match(key) is not None
+
+
 def _duplicate(k: Node) -> DocumentError:
-    return DocumentError(f"duplicate key {k.value!r}: Azure Pipelines rejects it",
+    return DuplicateKeyError(f"duplicate key {k.value!r}: Azure Pipelines rejects it",
                          k.start_mark.line + 1, k.start_mark.column + 1)
 
 
@@ -256,7 +277,7 @@ def _check_duplicates(root: Node) -> bool:
             seen.add(id(node))
             keys: set[object] = set()
             for k, v in node.value:
-                if isinstance(k.value, str):
+                if isinstance(k.value, str) and not repeatable_key(k.value):
                     if k.value in keys:
                         raise _duplicate(k)
                     keys.add(k.value)
@@ -305,7 +326,11 @@ def parse_text(path: Path, display: str, text: str, *, encoding: str = "utf-8",
         raise DocumentError(f"invalid YAML: {exc}") from None
     doc = Document(path, display, text, roots[0] if roots else None, bom, encoding)
     if doc.root is not None:
-        _check_tree(doc)
+        try:
+            _check_tree(doc)
+        except DuplicateKeyError as exc:
+            exc.document = doc
+            raise
     return doc
 
 

@@ -8,6 +8,13 @@ dropped when the template linted on its own (with its defaults) has it too; when
 only because of the values the caller passes, it is reported at the caller's
 ``- template:`` reference instead. Findings are deduplicated by (file, code, line).
 
+Which files get LL001 when they do not parse (rules.md, "Which unparsable files get
+LL001"): a file named on the command line, one whose name or place marks it as a pipeline
+(:func:`layerlint.discover.marked_as_pipeline`), one that parsed but repeats a key and is a
+pipeline by its content, and a template that a linted pipeline references (reported once,
+in the template, after every file has been linted). Any other unparsable YAML is skipped
+like other YAML that is not a pipeline; ``--verbose`` says why.
+
 Then, in this order: ``per-file-ignores`` from the configuration drop findings by path,
 and inline ``# layerlint: disable=...`` comments (:mod:`layerlint.suppress`) drop findings
 by line, unless the engine was told to disregard them (``--no-ignores``). Excluded paths
@@ -25,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from layerlint.discover import iter_files, repo_root_for
+from layerlint.discover import DEFAULT_EXCLUDE, iter_files, marked_as_pipeline, repo_root_for
 from layerlint.document import DEFAULT_MAX_BYTES, Document, DocumentError, load
 from layerlint.finding import Finding
 from layerlint.pipeline.detect import why_not_pipeline
@@ -125,11 +132,13 @@ class Engine:
     def __init__(self, codes: set[str] | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
                  cwd: Path | None = None, template_repos: dict[str, Path] | None = None,
                  severity: dict[str, Severity] | None = None, agents: str = "auto",
-                 paths: PathRules | None = None, inline_ignores: bool = True) -> None:
+                 paths: PathRules | None = None, inline_ignores: bool = True,
+                 skip_dirs: tuple[str, ...] = DEFAULT_EXCLUDE) -> None:
         self.codes = codes if codes is not None else set(RULES)
         self.agents = agents
         self.paths = paths
         self.inline_ignores = inline_ignores
+        self.skip_dirs = skip_dirs  # directory names not walked into (vendor/ by default)
         self.max_bytes = max_bytes
         self.cwd = (cwd or Path.cwd()).resolve()
         self.template_repos = template_repos or {}
@@ -138,6 +147,7 @@ class Engine:
         self._linted: dict[Path, _Linted | None] = {}
         self._suppressions: dict[str, list[Suppression]] = {}
         self._once: set[str] = set()  # keys of hits reported once per run (cycles)
+        self._broken: dict[Path, DocumentError] = {}  # unparsable templates referenced
         self.fix_settings: FixSettings | None = None  # fix.style, fix.template, registries
 
     # -- documents ---------------------------------------------------------------------
@@ -164,11 +174,13 @@ class Engine:
         seen_builds: set[tuple[str, int, int]] = set()
         findings: dict[tuple[str, str, int], Finding] = {}
         with relaxed_gc():
-            for path, root, explicit in iter_files(paths, self.cwd):
+            for path, root, explicit in iter_files(paths, self.cwd, self.skip_dirs):
                 if self.paths is not None and self.paths.excluded(path):
                     continue
                 for f in self._check_file(path, root, explicit, result, seen_builds):
                     findings.setdefault((f.path, f.code, f.line), f)
+            for f in self._broken_templates(result):
+                findings.setdefault((f.path, f.code, f.line), f)
         result.findings = self._filter(sorted(findings.values()))
         if self.inline_ignores:
             from layerlint.suppress import unused
@@ -209,10 +221,14 @@ class Engine:
         doc = self.document(path)
         display = self.display(path.resolve())
         if isinstance(doc, DocumentError):
-            result.files.append(FileStatus(display, "error", doc.message))
-            if "LL001" in self.codes:
-                yield self._finding_at("LL001", display, doc.line, doc.column, doc.line,
-                                       doc.column, doc.message)
+            if explicit or marked_as_pipeline(path, root) or (
+                doc.document is not None and why_not_pipeline(doc.document.root) is None
+            ):
+                yield from self._invalid(display, doc, result)
+            else:
+                result.files.append(FileStatus(
+                    display, "skipped", f"not a pipeline file, and not valid YAML: "
+                    f"{doc.message} (line {doc.line}); not checked"))
             return
         reason = why_not_pipeline(doc.root)
         if reason is not None:
@@ -238,6 +254,27 @@ class Engine:
                     result.builds.append(record)
         yield from placed
 
+    def _invalid(self, display: str, error: DocumentError, result: Result,
+                 ) -> Iterator[Finding]:
+        """LL001 for a pipeline file that cannot be used, and its status."""
+        result.files.append(FileStatus(display, "error", error.message))
+        if "LL001" in self.codes:
+            yield self._finding_at("LL001", display, error.line, error.column, error.line,
+                                   error.column, error.message)
+
+    def _broken_templates(self, result: Result) -> Iterator[Finding]:
+        """LL001 in each unparsable template that a linted pipeline references, once, at
+        the template (its callers get nothing: the template exists)."""
+        for path, error in sorted(self._broken.items()):
+            if self.paths is not None and self.paths.excluded(path):
+                continue
+            display = self.display(path)
+            statuses = [s for s in result.files if s.path == display]
+            if any(s.status == "error" for s in statuses):
+                continue  # reported already (named on the command line, or by its place)
+            result.files[:] = [s for s in result.files if s.path != display]
+            yield from self._invalid(display, error, result)
+
     def check_document(self, doc: Document, root: Path) -> list[Finding]:
         """Findings (with their fixes) of one parsed document: what the fixer re-lints
         after each pass. ``doc`` need not be on disk in this state."""
@@ -256,11 +293,13 @@ class Engine:
     def _lint(self, doc: Document, root: Path) -> _Linted:
         loader = Loader(root, self.document, self.template_repos)
         pipeline = loader.load(doc)
+        self._broken.update(pipeline.broken_templates)
         if self.agents in ("hosted", "self-hosted"):
             for job in pipeline.jobs:
                 job.pool = replace(job.pool, hosted=self.agents == "hosted")
         files = RepoFiles(root, self.document)
-        timelines = [build_timeline(job, files.compose_cached) for job in pipeline.jobs]
+        timelines = [build_timeline(job, files.compose_cached, files.compose_builds)
+                     for job in pipeline.jobs]
         ctx = Context(doc, pipeline, timelines, files, self.fix_settings)
         hits: list[Hit] = []
         for code in sorted(self.codes):

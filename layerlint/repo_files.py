@@ -34,9 +34,9 @@ class RepoFiles:
         path = (base / rel).resolve()
         return path if path.is_relative_to(self.root) and path.is_file() else None
 
-    def compose_cached(self, doc: Document, file: str | None, cwd: DirPath) -> bool | None:
-        """True when the compose file declares ``cache_from`` for every service it builds,
-        False when it does not, None when the file is not known."""
+    def _compose_file(self, file: str | None, cwd: DirPath) -> Document | None:
+        """The compose file a build reads (``file``, else the default names in ``cwd``),
+        parsed; None when it is not in the repository or cannot be read."""
         from ruamel.yaml.nodes import MappingNode
 
         candidates = [file] if file else list(COMPOSE_NAMES)
@@ -51,7 +51,15 @@ class RepoFiles:
         compose = self.load(path)
         if isinstance(compose, DocumentError) or not isinstance(compose.root, MappingNode):
             return None
-        services = _get(compose.root, "services")
+        return compose
+
+    def compose_cached(self, doc: Document, file: str | None, cwd: DirPath) -> bool | None:
+        """True when the compose file declares ``cache_from`` for every service it builds,
+        False when it does not, None when the file is not known."""
+        from ruamel.yaml.nodes import MappingNode
+
+        compose = self._compose_file(file, cwd)
+        services = _get(compose.root, "services") if compose is not None else None
         if not isinstance(services, MappingNode):
             return None
         for _, service in services.value:
@@ -62,6 +70,18 @@ class RepoFiles:
             if cache_from is None or not getattr(cache_from, "value", None):
                 return False
         return True
+
+    def compose_builds(self, doc: Document, file: str | None, cwd: DirPath) -> bool | None:
+        """Whether the compose file has a service with a ``build:`` section; None when the
+        file is not known."""
+        from ruamel.yaml.nodes import MappingNode
+
+        compose = self._compose_file(file, cwd)
+        services = _get(compose.root, "services") if compose is not None else None
+        if not isinstance(services, MappingNode):
+            return None
+        return any(isinstance(service, MappingNode) and _get(service, "build") is not None
+                   for _, service in services.value)
 
 
 def _get(node: object, key: str) -> object | None:

@@ -2,7 +2,9 @@
 
 Precedence: the command line wins over the configuration file. ``--select`` replaces the
 file's ``select``; ``--extend-select``, ``--ignore`` and ``--extend-exclude`` add to the
-file's lists; ``--exclude`` replaces the file's ``exclude``; ``--agents`` replaces
+file's lists; ``--exclude`` replaces the file's ``exclude``, and either replaces the
+default exclude (``vendor``: vendored third-party code is not walked into unless the
+configured ``exclude`` leaves it out); ``--agents`` replaces
 ``agents``. ``ignore`` always wins over ``select``. Globs (the file's and the command
 line's) are relative to the directory of the configuration file, or to the working
 directory when there is none.
@@ -69,7 +71,11 @@ def build_engine(args: argparse.Namespace, cwd: Path | None = None) -> tuple[Eng
             raise SettingsError(f"{where}severity.{code}: unknown rule code")
     pfi = tuple((glob, frozenset(expand(items, f"per-file-ignores[{glob!r}]")))
                 for glob, items in config.per_file_ignores)
+    from layerlint.discover import DEFAULT_EXCLUDE
+
     exclude = tuple(args.exclude) if args.exclude is not None else config.exclude
+    skip_dirs = DEFAULT_EXCLUDE if exclude is None else ()
+    exclude = exclude or ()
     paths = PathRules(config.root, (*exclude, *config.extend_exclude, *args.extend_exclude),
                       pfi)
     engine = Engine(
@@ -81,6 +87,7 @@ def build_engine(args: argparse.Namespace, cwd: Path | None = None) -> tuple[Eng
         agents=args.agents or config.agents,
         paths=paths if paths.exclude or paths.per_file_ignores else None,
         inline_ignores=not args.no_ignores,
+        skip_dirs=skip_dirs,
     )
     engine.fix_settings = _fix_settings(config)
     return engine, config

@@ -40,7 +40,10 @@ __all__ = [
     "stray_caches",
 ]
 
-def build_timeline(job: Job, compose_cache: ComposeCache | None = None) -> Timeline:
+def build_timeline(job: Job, compose_cache: ComposeCache | None = None,
+                   compose_builds: ComposeCache | None = None) -> Timeline:
+    """``compose_cache``/``compose_builds``: whether a compose file declares a cache for
+    every service it builds / has a service that builds (None: the file is not known)."""
     timeline = Timeline(job)
     for index, step in enumerate(job.steps):
         task = step.task
@@ -53,7 +56,7 @@ def build_timeline(job: Job, compose_cache: ComposeCache | None = None) -> Timel
                 timeline.builds.append(build)
             continue
         if task is not None and task[0] == "dockercompose" and task[1] in (0, 1):
-            build = _compose_task(step, index, task[1], compose_cache)
+            build = _compose_task(step, index, task[1], compose_cache, compose_builds)
             if build is not None:
                 timeline.builds.append(build)
             continue
@@ -223,13 +226,22 @@ def _task_argument_caches(build: Build, arguments: str, job: Job) -> None:
         build.exports.append(CacheRef(spec, "to", d, d))
 
 
-def _compose_task(step: Step, index: int, major: int,
-                  compose_cache: ComposeCache | None) -> Build | None:
-    """DockerCompose@0/1 builds with ``Build services``, or ``Run a Docker Compose command``
-    whose command is ``build`` or ``up --build`` (rules.md, "Which tasks build")."""
+def _compose_task(step: Step, index: int, major: int, compose_cache: ComposeCache | None,
+                  compose_builds: ComposeCache | None = None) -> Build | None:
+    """DockerCompose@0/1 builds with ``Build services``, ``Run a Docker Compose command``
+    whose command is ``build`` or ``up --build``, and ``Run services`` unless
+    ``buildImages: false`` (its default is true) when the compose file has a service with
+    ``build:`` or cannot be read (rules.md, "Which tasks build")."""
     action = (step.input_text("action") or "Run a Docker Compose command").strip().lower()
+    files = step.input_text("dockerComposeFile")
     if action == "build services":
         label = "build services"
+    elif action == "run services":
+        if (step.input_text("buildImages") or "true").strip().lower() == "false":
+            return None
+        if compose_builds is not None and compose_builds(step.doc, files, SOURCES_DIR) is False:
+            return None  # no service has a build section: nothing is built
+        label = "run services"
     elif action == "run a docker compose command":
         cmd = " ".join((step.input_text("dockerComposeCommand") or "").split()).lower()
         if not (cmd.startswith("build") or (cmd.startswith("up") and "--build" in cmd)):
@@ -240,7 +252,6 @@ def _compose_task(step: Step, index: int, major: int,
     build = Build(step, index, "compose", f"DockerCompose@{major} {label}", step.doc,
                   step.origin.start, step.origin.end)
     if compose_cache is not None:
-        files = step.input_text("dockerComposeFile")
         build.compose_cached = compose_cache(step.doc, files, SOURCES_DIR)
     return build
 

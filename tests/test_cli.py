@@ -95,7 +95,8 @@ def test_verbose_says_why_files_are_skipped(cli, tmp_path: Path) -> None:  # typ
 def test_broken_yaml_is_ll001_not_a_traceback(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "p.yml").write_bytes(b"steps:\n- script: [unclosed\n")
     (tmp_path / "bin.yml").write_bytes(b"\x00\x01\x02binary")
-    r = cli("check", ".", cwd=tmp_path)
+    # named on the command line, both are pipeline files (a walk would skip them)
+    r = cli("check", "p.yml", "bin.yml", cwd=tmp_path)
     assert r.code == 1 and "Traceback" not in r.out + r.err
     codes = [line.split()[1] for line in r.out.splitlines()[:-1]]
     assert codes == ["LL001", "LL001"]

@@ -121,13 +121,13 @@ def test_unknown_codes_and_syntax_errors_are_config_errors(cli, tmp_path: Path) 
 def test_config_drives_the_run(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _repo(tmp_path)
     (tmp_path / "ci").mkdir()
-    (tmp_path / "vendor").mkdir()
+    (tmp_path / "third_party").mkdir()
     (tmp_path / "ci" / "a.yml").write_text(BAD)
     (tmp_path / "b.yml").write_text(BAD)
-    (tmp_path / "vendor" / "c.yml").write_text(BAD)
+    (tmp_path / "third_party" / "c.yml").write_text(BAD)
     assert cli("check", "-q", ".", cwd=tmp_path).out.count("LL101") == 3
     (tmp_path / ".layerlint.yaml").write_text(
-        "exclude: [vendor]\nper-file-ignores:\n  'ci/**': [uncached-docker-build]\n")
+        "exclude: [third_party]\nper-file-ignores:\n  'ci/**': [uncached-docker-build]\n")
     r = cli("check", "-q", ".", cwd=tmp_path)
     assert r.out.splitlines()[0].startswith("b.yml:2:11: LL101") and r.out.count("LL101") == 1
     assert cli("check", "-q", "--exclude", "", ".", cwd=tmp_path).out.count("LL101") == 2

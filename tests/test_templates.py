@@ -198,3 +198,56 @@ def test_problems_of_mapped_template_repositories_are_reported_at_the_reference(
     result = Engine({"LL101", "LL002"}, cwd=repo, template_repos={"tools": tools}).run(["."])
     assert codes(result) == [("azure-pipelines.yml", 7, "LL101")]
     assert "build.yml:2" in result.findings[0].message
+
+
+def test_backslash_template_paths_resolve_and_messages_show_them_as_written(
+        tmp_path: Path) -> None:
+    tools = tmp_path / "azure-devops-templates"
+    (tools / "templates" / "Azure" / "KeyVault").mkdir(parents=True)
+    (tools / "templates" / "Azure" / "KeyVault" / "get.yml").write_text(
+        "steps:\n- script: docker build -t app .\n")
+    repo = git_repo(tmp_path, {
+        "ci/azure-pipelines.yml": (
+            "steps:\n- template: templates\\Azure\\KeyVault\\get.yml@templates\n"
+            "- template: templates\\Azure\\KeyVault\\nope.yml@templates\n"
+            "- template: ..\\..\\Github\\get-app-token.yaml\n"
+            "- template: ..\\steps\\build.yml\n"),
+        "steps/build.yml": "steps:\n- script: echo\n",
+    })
+    from layerlint.engine import Engine
+
+    result = Engine({"LL101", "LL002"}, cwd=repo,
+                    template_repos={"templates": tools}).run(["."])
+    assert codes(result) == [("ci/azure-pipelines.yml", 2, "LL101"),
+                             ("ci/azure-pipelines.yml", 3, "LL002"),
+                             ("ci/azure-pipelines.yml", 4, "LL002")]
+    messages = [f.message for f in result.findings if f.code == "LL002"]
+    assert messages == [
+        "template `templates\\Azure\\KeyVault\\nope.yml@templates` not found (looked for "
+        "/templates/Azure/KeyVault/nope.yml in repository 'templates')",
+        "template `..\\..\\Github\\get-app-token.yaml` leaves this repository: it resolves "
+        "outside the repository root, and layerlint does not read it",
+    ]
+
+
+def test_seed_ll301_is_reported_once_at_the_template_not_at_each_caller(
+        tmp_path: Path) -> None:
+    caller = (SEED / "azure-pipelines.yml").read_text()
+    repo = git_repo(tmp_path, {
+        "templates.yaml": (SEED / "templates.yaml").read_text(),
+        "azure-pipelines.yml": caller,
+        "other/azure-pipelines.yml": caller.replace("templates.yaml", "../templates.yaml"),
+    })
+    result = run(["."], repo, {"LL301"})
+    assert [(f.path, f.code) for f in result.findings] == [("templates.yaml", "LL301")]
+
+
+def test_ll304_judges_parameter_key_files_only_through_a_caller_here(tmp_path: Path) -> None:
+    template = (ROOT / "tests/rules/ll304/good/template_parameter.yml").read_text()
+    repo = git_repo(tmp_path, {"t.yml": template, "src/MyProject/packages.lock.json": "{}"})
+    assert run(["."], repo, {"LL304"}).findings == []  # no caller: the files are elsewhere
+    (repo / "azure-pipelines.yml").write_text(
+        "steps:\n- template: t.yml\n  parameters:\n    nugetProjectPath: nope\n")
+    assert codes(run(["."], repo, {"LL304"})) == [("azure-pipelines.yml", 2, "LL304")]
+    (repo / "azure-pipelines.yml").write_text("steps:\n- template: t.yml\n")
+    assert run(["."], repo, {"LL304"}).findings == []  # the default names a file here

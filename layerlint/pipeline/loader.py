@@ -291,7 +291,8 @@ class Loader:
             return None
         loaded = self.load_doc(target)
         if isinstance(loaded, DocumentError):
-            self._problem(origin, f"template {spec!r} cannot be read: {loaded.message}")
+            # the template exists: LL001 is reported in it, once (engine), not here
+            self.pipeline.broken_templates[target] = loaded
             return None
         if not isinstance(loaded.root, MappingNode):
             return None
@@ -303,8 +304,14 @@ class Loader:
         return loaded.root, scope.child(loaded, bound, origin)
 
     def _template_path(self, spec: str, origin: Origin) -> Path | None:
+        """The file a template reference names. ``\\`` separates directories as ``/`` does
+        (Azure accepts ``templates\\build.yml``: rules.md, "Template paths"); messages
+        show the path as written and the normalised path searched, in the repository
+        searched."""
         spec = spec.strip()
+        written = spec
         base_root = self.root
+        where = "this repository"
         if "@" in spec:
             spec, alias = spec.rsplit("@", 1)
             if alias != "self":
@@ -312,12 +319,14 @@ class Loader:
                 if mapped is None:
                     self._problem(
                         origin,
-                        f"template {spec}@{alias} is in another repository ({alias!r}); "
+                        f"template `{written}` is in another repository ({alias!r}); "
                         "it is not followed until the alias is mapped to a local checkout",
                         "info",
                     )
                     return None
                 base_root = mapped
+                where = f"repository {alias!r}"
+        spec = spec.replace("\\", "/")
         if spec.startswith("/"):
             candidate = base_root / spec.lstrip("/")
         elif base_root is self.root:
@@ -328,15 +337,15 @@ class Loader:
             resolved = candidate.resolve()
             root = base_root.resolve()
         except (OSError, RuntimeError):
-            self._problem(origin, f"template {spec!r} cannot be resolved")
+            self._problem(origin, f"template `{written}` cannot be resolved")
             return None
         if not resolved.is_relative_to(root):
-            self._problem(origin, f"template {spec!r} resolves outside the repository; "
-                          "layerlint does not read it")
+            self._problem(origin, f"template `{written}` leaves {where}: it resolves "
+                          "outside the repository root, and layerlint does not read it")
             return None
         if not resolved.is_file():
-            self._problem(origin, f"template {spec!r} not found (looked for "
-                          f"{_rel(resolved, root)})")
+            self._problem(origin, f"template `{written}` not found (looked for "
+                          f"{_rel(resolved, root)} in {where})")
             return None
         return resolved
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
-from layerlint.document import Document, Node
+from layerlint.document import Document, DocumentError, Node
 from layerlint.pipeline.scope import Origin, Scope, get, mapping_items
 from layerlint.severity_types import Severity
 
@@ -123,3 +124,5 @@ class Pipeline:
     jobs: list[Job] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     template_files: set[str] = field(default_factory=set)
+    # referenced templates that exist but cannot be used (LL001 in the template)
+    broken_templates: dict[Path, DocumentError] = field(default_factory=dict)

@@ -4,6 +4,7 @@ do instead, which depend on the pool (rules.md, "Agent awareness")."""
 from __future__ import annotations
 
 from layerlint.pipeline.model import Job
+from layerlint.timeline import Timeline
 
 BUILDX_ADVICE = (
     "use `docker buildx build --cache-from=type=local,src=DIR "
@@ -16,11 +17,39 @@ WINDOWS_ADVICE = (
 )
 
 
-def consequence(job: Job) -> str:
+SAVE_LOAD = (
+    "the `docker save`/`docker load` recipe in this job does not give one: BuildKit does "
+    "not use a loaded image as layer cache unless it was built with inline cache metadata "
+    "(`BUILDKIT_INLINE_CACHE=1`) and is named with `--cache-from` (azure-pipelines.md 1.7)"
+)
+
+
+def consequence(job: Job, builder: str | None = None) -> str:
+    """What an uncached build costs on the job's agent. ``builder``: the name of the
+    container builder the build runs on (its layers live in that builder's container,
+    not in the daemon's image store)."""
     if not job.pool.hosted:
+        where = (f"the `{builder}` builder (a container on that agent)" if builder
+                 else "its daemon")
+        have = "has" if builder is None else "holds"
         return ("it is cached only when the same self-hosted agent runs the job again "
-                "and its daemon still has the layers")
+                f"and {where} still {have} the layers")
     return "every run on a fresh hosted agent rebuilds every layer"
+
+
+def save_load_recipe(timeline: Timeline) -> bool:
+    """Does the job run ``docker save`` or ``docker load`` (the documented Cache@2 recipe
+    that restores an image tarball, azure-pipelines.md 1.7)?"""
+    for run in timeline.scripts:
+        for cmd in run.commands:
+            words = [w.value for w in cmd.words[:3]]
+            if words[:1] != ["docker"]:
+                continue
+            verb = words[2] if words[1:2] == ["image"] and len(words) > 2 else (
+                words[1] if len(words) > 1 else "")
+            if verb in ("save", "load"):
+                return True
+    return False
 
 
 def advice(job: Job) -> str:

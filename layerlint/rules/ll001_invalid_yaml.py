@@ -1,10 +1,16 @@
-"""LL001 invalid-yaml
+r"""LL001 invalid-yaml
 
 What it does
     Reports a file that cannot be parsed: a YAML syntax error, a duplicate key, an alias
     bomb, nesting too deep, a file over the size limit, or bytes that are not UTF-8 (or
     UTF-16 with a byte-order mark). The finding sits at the parser's error position and
-    carries the parser's message.
+    carries the parser's message. Only pipeline files are reported: a file named on the
+    command line, one whose name or place marks it as a pipeline (``azure-pipelines*.yml``,
+    anything under ``.azure-pipelines/``, ``.azuredevops/``, ``.pipelines/``, ``.ado/`` or
+    ``pipelines/``), or a template a linted pipeline references. Other YAML that does not
+    parse (Helm chart templates, manifests, lock files) is skipped; ``--verbose`` says why.
+    Repeated template-expression keys (``${{ if }}``, ``${{ elseif }}``, ``${{ else }}``,
+    ``${{ each }}``) are valid.
 
 Why
     Azure Pipelines refuses such a file before any job runs, and layerlint cannot check

@@ -1,4 +1,4 @@
-"""LL002 template-not-found
+r"""LL002 template-not-found
 
 What it does
     Reports a ``template:`` reference (steps, jobs, stages, variables or ``extends``) that
@@ -20,6 +20,11 @@ Bad example
 Good example
     steps:
     - template: /ci/templates/docker-build.yml   # repository-absolute, exists
+    - template: ci\templates\docker-build.yml    # `\` separates directories too
+
+    # ci/templates/docker-build.yml
+    steps:
+    - script: echo build
 
 Fix
     None.

@@ -66,7 +66,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layerlint.finding import Fix
-from layerlint.rules.advice import advice, consequence
+from layerlint.rules.advice import SAVE_LOAD, advice, consequence, save_load_recipe
 from layerlint.rules.base import Context, Hit, RuleMeta, hosted_severity
 from layerlint.timeline import Build, Timeline
 
@@ -77,7 +77,10 @@ META = RuleMeta(
 
 
 def check(ctx: Context) -> Iterator[Hit]:
+    from layerlint.jobstate import JobState
+
     for timeline in ctx.timelines:
+        state: JobState | None = None
         for build in timeline.builds:
             if build.kind != "script" or build.cached:
                 continue
@@ -86,10 +89,18 @@ def check(ctx: Context) -> Iterator[Hit]:
             elif any(ref.spec.type == "gha" for ref in build.imports):
                 why = ("imports only a type=gha cache, which buildx silently drops outside "
                        "GitHub Actions")
+            elif save_load_recipe(timeline):
+                why = f"imports no layer cache: {SAVE_LOAD}"
             else:
                 why = "imports no layer cache"
             job = timeline.job
-            message = f"`{build.command}` {why}, so {consequence(job)}; {advice(job)}"
+            builder = None
+            if not job.pool.hosted:
+                state = state or JobState(timeline)
+                choice = state.builder(build)
+                builder = choice.name if choice.kind == "container" else None
+            message = (f"`{build.command}` {why}, so {consequence(job, builder)}; "
+                       f"{advice(job)}")
             fix, no_fix = _fix(ctx, build, timeline)
             yield Hit(META.code, build.doc, build.start, build.end, message, build.via,
                       hosted_severity(timeline.job, META.severity), fix, no_fix=no_fix)

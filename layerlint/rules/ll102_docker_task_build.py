@@ -1,4 +1,4 @@
-"""LL102 docker-task-build
+r"""LL102 docker-task-build
 
 What it does
     Reports each ``Docker@0``/``Docker@1``/``Docker@2`` task whose command builds an image
@@ -44,7 +44,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layerlint.finding import Fix
-from layerlint.rules.advice import WINDOWS_ADVICE, consequence
+from layerlint.pipeline.model import Job
+from layerlint.rules.advice import SAVE_LOAD, WINDOWS_ADVICE, consequence, save_load_recipe
 from layerlint.rules.base import Context, Hit, RuleMeta, hosted_severity
 from layerlint.timeline import Build, Timeline
 
@@ -73,13 +74,33 @@ def check(ctx: Context) -> Iterator[Hit]:
                         "so cache flags cannot be added to it")
             else:
                 what = f"`{build.command}` runs a plain `docker build` that imports no cache"
+            if save_load_recipe(timeline):
+                what += f"; {SAVE_LOAD}"
             fix, why_not = _task_fix(ctx, build, timeline)
             message = f"{what}; {consequence(job)}: {todo}"
-            if why_not and "registries" in why_not:
-                message += f" ({why_not})"
+            hint = _registries_hint(ctx, build, job, why_not)
+            if hint:
+                message += f" ({hint})"
             yield Hit(META.code, build.doc, build.start, build.end, message, build.via,
                       hosted_severity(timeline.job, META.severity), fix,
                       no_fix="" if fix else why_not)
+
+
+def _registries_hint(ctx: Context, build: Build, job: Job, why_not: str) -> str:
+    """The same hint for every task with the same literal, unmapped service connection:
+    a buildAndPush fix needs the connection's login server (``registries``), whatever
+    else stands in the fix's way."""
+    from layerlint.fixes.settings import DEFAULT
+
+    registry = (build.step.input_text("containerRegistry") or "").strip()
+    if not registry or "$" in registry or job.pool.os == "windows":
+        return ""
+    if registry in (ctx.settings or DEFAULT).registries:
+        return ""
+    if not build.note and "registries" not in why_not:
+        return ""
+    return (f"a fix needs the service connection {registry!r} mapped to its login server "
+            "under `registries` in the layerlint configuration")
 
 
 def _task_fix(ctx: Context, build: Build, timeline: Timeline) -> tuple[Fix | None, str]:

@@ -1,4 +1,4 @@
-"""LL103 uncached-compose-build
+r"""LL103 uncached-compose-build
 
 What it does
     Reports ``DockerCompose@0/1`` tasks that build (``action: Build services``, or a
@@ -15,6 +15,8 @@ Bad example
     - script: docker compose -f docker-compose.ci.yml build
 
 Good example
+    - script: docker compose -f docker-compose.ci.yml build
+
     # docker-compose.ci.yml
     services:
       api:

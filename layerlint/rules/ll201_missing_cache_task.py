@@ -1,4 +1,4 @@
-"""LL201 missing-cache-task
+r"""LL201 missing-cache-task
 
 What it does
     Reports a build that imports (or exports) a ``type=local`` layer cache directory when

@@ -1,4 +1,4 @@
-"""LL202 cache-path-mismatch
+r"""LL202 cache-path-mismatch
 
 What it does
     Reports a layer-cache ``Cache@2`` step whose ``path`` is not the local cache directory

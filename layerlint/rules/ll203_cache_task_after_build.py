@@ -1,4 +1,4 @@
-"""LL203 cache-task-after-build
+r"""LL203 cache-task-after-build
 
 What it does
     Reports a ``Cache@2`` step whose ``path`` is a build's local cache directory but which

@@ -1,4 +1,4 @@
-"""LL204 cache-never-exported
+r"""LL204 cache-never-exported
 
 What it does
     Reports a ``--cache-from type=local,src=DIR`` import when the same build has no

@@ -1,4 +1,4 @@
-"""LL206 cache-mode-min
+r"""LL206 cache-mode-min
 
 What it does
     Reports a ``--cache-to`` of type ``local``, ``registry``, ``azblob`` or ``s3`` without

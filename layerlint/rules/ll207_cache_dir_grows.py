@@ -1,4 +1,4 @@
-"""LL207 cache-dir-grows
+r"""LL207 cache-dir-grows
 
 What it does
     Reports a ``--cache-to type=local,dest=D`` that writes the directory the same build

@@ -1,4 +1,4 @@
-"""LL208 shared-cache-dir
+r"""LL208 shared-cache-dir
 
 What it does
     Reports a build that exports a local cache to a directory an earlier build of the same

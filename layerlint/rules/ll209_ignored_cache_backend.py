@@ -1,4 +1,4 @@
-"""LL209 ignored-cache-backend
+r"""LL209 ignored-cache-backend
 
 What it does
     Reports every ``type=gha`` cache import or export (``--cache-from``/``--cache-to``, in

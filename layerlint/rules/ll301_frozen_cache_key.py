@@ -1,4 +1,4 @@
-"""LL301 frozen-cache-key
+r"""LL301 frozen-cache-key
 
 What it does
     Reports the ``key`` of a layer-cache ``Cache@2`` step (its ``path`` is a buildx local
@@ -36,9 +36,10 @@ Fix
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from layerlint.cachekey import is_dockerfile, split
+from layerlint.cachekey import Segment, is_dockerfile, split
 from layerlint.finding import Edit, Fix
 from layerlint.rules import fixkit
 from layerlint.rules.base import Context, Hit, RuleMeta
@@ -49,6 +50,18 @@ META = RuleMeta(
     "A layer cache key never changes, so the cache is never saved again.", "warning", "safe",
 )
 RUN_SEGMENT = '"$(Build.SourceVersion)"'
+# a quoted segment whose only unknown is a template parameter: `"${{ parameters.image }}"`
+_QUOTED_PARAM = re.compile(r'"(?:[^$"]|\$\{\{\s*parameters[.\[][^}]*\}\})*"')
+
+
+def _judged(segment: Segment) -> Segment:
+    """A quoted segment is text, never a hashed file; when all it holds besides literal
+    text is template parameters (the seed template's ``"${{ parameters.imageName }}"``),
+    it names the image, the same on every run whatever a caller passes, so the key's
+    frozenness is the template's own (reported there once, not at each caller)."""
+    if segment.kind == "unknown" and _QUOTED_PARAM.fullmatch(segment.text):
+        return Segment(segment.text, "literal", segment.text)
+    return segment
 
 
 def check(ctx: Context) -> Iterator[Hit]:
@@ -56,7 +69,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         for inputs in cache_inputs(timeline):
             if inputs.key is None or not layer_cache(inputs, timeline):
                 continue
-            segs = inputs.key_segments()
+            segs = [_judged(s) for s in inputs.key_segments()]
             if not segs or any(s.kind in ("unknown", "run") for s in segs):
                 continue
             if any(s.kind == "path" and not is_dockerfile(s) for s in segs):

@@ -1,4 +1,4 @@
-"""LL302 missing-restore-keys
+r"""LL302 missing-restore-keys
 
 What it does
     Reports a ``Cache@2`` step whose ``key`` varies (a hashed file segment, or a macro that
@@ -53,15 +53,19 @@ def check(ctx: Context) -> Iterator[Hit]:
                 continue  # present but not a plain string (an expression): unknown
             segs = inputs.key_segments()
             varying = [s.text for s in segs if s.kind in ("run", "path")]
-            if not varying or "\n" in inputs.key.text.strip():
-                continue  # LL305 covers the legacy multi-line format
+            if not varying:
+                continue
             message = (
                 f"Cache@2 key varies with {', '.join(varying)} but has no `restoreKeys`: "
                 "every change misses and the job starts from an empty cache"
             )
+            legacy = "\n" in inputs.key.text.strip()
+            if legacy:  # restoreKeys cannot be combined with the legacy format (LL305)
+                message += ("; join the key's lines with ` | ` first: the agent throws when "
+                            "a multi-line key is combined with `restoreKeys`")
             start, end = inputs.key.span
             yield Hit(META.code, inputs.key.doc, start, end, message, inputs.via,
-                      fix=_fix(inputs))
+                      fix=None if legacy else _fix(inputs))
 
 
 def prefixes(inputs: CacheInputs) -> list[str]:

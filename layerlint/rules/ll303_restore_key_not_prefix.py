@@ -1,4 +1,4 @@
-"""LL303 restore-key-not-prefix
+r"""LL303 restore-key-not-prefix
 
 What it does
     Reports each ``restoreKeys`` line of a ``Cache@2`` step that is not a segment-wise
@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from layerlint.cachekey import Segment, segments
+from layerlint.cachekey import Segment, segments, split
 from layerlint.finding import Edit, Fix
 from layerlint.rules import fixkit
 from layerlint.rules.base import Context, Hit, RuleMeta
@@ -69,15 +69,25 @@ def check(ctx: Context) -> Iterator[Hit]:
             key = inputs.key_segments()
             if not key or "\n" in inputs.key.text.strip():
                 continue
-            for line in inputs.restore.lines():
+            lines = inputs.restore.lines()
+            raws = [ln.strip() for ln in inputs.restore.raw.splitlines() if ln.strip()]
+            if len(raws) != len(lines):
+                raws = lines
+            for line, raw in zip(lines, raws, strict=True):
                 segs = segments(line, timeline.job.variables)
                 if is_prefix(segs, key) is not False:
                     continue
+                # as written: a template's parameters are not shown as their defaults
+                # (an empty default would show as `""`); through a caller, the values
+                # passed are shown too
+                written = " | ".join(split(inputs.key.raw))
                 shown = " | ".join(s.text for s in key)
                 message = (
-                    f"restore key `{line}` is not a prefix of the key `{shown}` (segments "
+                    f"restore key `{raw}` is not a prefix of the key `{written}` (segments "
                     "compare with their quotes): it can never match an entry this step saves"
                 )
+                if inputs.via and (raw != line or written != shown):
+                    message += f"; with the values passed: `{line}` and `{shown}`"
                 start, end, edit = _locate(inputs, line, len(segs))
                 fix = Fix("rewrite the restore key from the key's segments", "safe",
                           (edit,)) if edit else None

@@ -1,4 +1,4 @@
-"""LL304 key-file-missing
+r"""LL304 key-file-missing
 
 What it does
     Reports an unquoted ``key`` or ``restoreKeys`` segment of a ``Cache@2`` step that the
@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from layerlint.cachekey import matches_any, path_rules, segments
+from layerlint.cachekey import matches_any, path_rules, segments, split
 from layerlint.finding import Edit, Fix
 from layerlint.repo_files import repo_file_list
 from layerlint.rules import fixkit
@@ -63,27 +63,68 @@ def _matches(ctx: Context, segment: str) -> bool | None:
     return None if files is None else matches_any(files, segment)
 
 
+def _unbalanced(raw: str) -> bool:
+    """A segment that opens a double quote it never closes (or closes one it never
+    opened), whatever a template parameter in it holds."""
+    opens, closes = raw.startswith('"'), raw.endswith('"') and len(raw) > 1
+    if opens == closes:
+        return False
+    return not (raw.rstrip().endswith("}}") if opens else raw.lstrip().startswith("${{"))
+
+
+def _lines(scalar: Scalar, is_key: bool) -> list[tuple[str, str | None]]:
+    """(line, the same line as written, when the two align) of a key or restoreKeys."""
+    texts = [scalar.text] if is_key else scalar.lines()
+    raws = [scalar.raw] if is_key else [ln.strip() for ln in scalar.raw.splitlines()
+                                        if ln.strip()]
+    if len(raws) != len(texts):
+        return [(t, None) for t in texts]
+    return list(zip(texts, raws, strict=True))
+
+
 def check(ctx: Context) -> Iterator[Hit]:
     if ctx.files is None:
         return
     for timeline in ctx.timelines:
         for inputs in cache_inputs(timeline):
+            # a template linted on its own: parameter values come from callers elsewhere,
+            # and so do the files they name (rules.md, "Unknown values")
+            no_caller = not inputs.via
             for scalar in (inputs.key, inputs.restore):
                 if scalar is None:
                     continue
-                lines = [scalar.text] if scalar is inputs.key else scalar.lines()
-                for line in lines:
-                    for seg in segments(line, timeline.job.variables):
-                        if seg.kind != "path" or _matches(ctx, seg.expanded) is not False:
+                for line, raw_line in _lines(scalar, scalar is inputs.key):
+                    segs = segments(line, timeline.job.variables)
+                    raws = split(raw_line) if raw_line is not None else []
+                    if len(raws) != len(segs):
+                        raws = [None] * len(segs)  # type: ignore[list-item]
+                    for seg, raw in zip(segs, raws, strict=True):
+                        if seg.kind != "path":
                             continue
-                        message = (
-                            f"key segment `{seg.text}` is a file path to the agent (it has a "
-                            "`.` or `/`) and matches no file in the repository: the Cache@2 "
-                            "step fails the job; quote it if it is meant as text"
-                        )
+                        unbalanced = raw is not None and _unbalanced(raw)
+                        if not unbalanced and no_caller and "${{" in (raw or scalar.raw):
+                            continue
+                        if _matches(ctx, seg.expanded) is not False:
+                            continue
+                        if unbalanced:
+                            message = (
+                                f"key segment `{raw}` has an unbalanced `\"`: only a "
+                                "segment wrapped in double quotes is text, so the agent "
+                                "reads this one as a file path, which matches no file, and "
+                                "the Cache@2 step fails the job; close the quote"
+                            )
+                            fix = None
+                        else:
+                            message = (
+                                f"key segment `{seg.text}` is a file path to the agent (it "
+                                "has a `.` or `/`) and matches no file in the repository: "
+                                "the Cache@2 step fails the job; quote it if it is meant as "
+                                "text"
+                            )
+                            fix = _fix(scalar, seg.text)
                         start, end = scalar.span
                         yield Hit(META.code, scalar.doc, start, end, message, inputs.via,
-                                  fix=_fix(scalar, seg.text))
+                                  fix=fix)
 
 
 def _fix(scalar: Scalar, segment: str) -> Fix | None:

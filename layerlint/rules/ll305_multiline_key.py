@@ -1,4 +1,4 @@
-"""LL305 multiline-key
+r"""LL305 multiline-key
 
 What it does
     Reports a ``Cache@2`` ``key`` whose value spans several lines.

@@ -1,4 +1,4 @@
-"""LL401 docker-driver-cache-export
+r"""LL401 docker-driver-cache-export
 
 What it does
     Reports a build with a ``--cache-to`` other than ``inline`` that runs on the default

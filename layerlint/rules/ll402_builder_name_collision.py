@@ -1,4 +1,4 @@
-"""LL402 builder-name-collision
+r"""LL402 builder-name-collision
 
 What it does
     Reports ``docker buildx create --name NAME`` when its failure for an existing NAME is

@@ -1,4 +1,4 @@
-"""LL403 image-not-exported
+r"""LL403 image-not-exported
 
 What it does
     Reports a build on a container builder (``docker buildx create --use`` earlier in the
