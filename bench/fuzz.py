@@ -511,6 +511,34 @@ def _clip(text: str, width: int = 300) -> str:
 
 
 # -- main -----------------------------------------------------------------------------------
+_PEAK = """
+import resource, sys
+from layerlint.cli import main
+code = main(sys.argv[1:])
+print("PEAK", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+raise SystemExit(code)
+"""
+
+
+def many_builds(n: int, fmt: str = "text") -> tuple[float, float]:
+    """The hostile case of issue 13: a one-line script of ``n`` builds, checked in a
+    subprocess: (seconds, peak MB)."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, TARGET)
+        path.write_text("steps:\n- script: " + "docker build -t x . && " * n + "true\n")
+        (Path(tmp) / ".git").mkdir()
+        began = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", _PEAK, "check", "--format", fmt,
+                               "--max-file-size", "100000000", TARGET], cwd=tmp,
+                              capture_output=True, text=True, check=False,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        seconds = time.perf_counter() - began
+    peak = int(done.stderr.rsplit("PEAK ", 1)[1].split()[0]) / 1024
+    return seconds, peak
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=20_000)
@@ -526,8 +554,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--replay", type=int, metavar="INDEX",
                         help="write mutant INDEX to --save and run it in the foreground")
     parser.add_argument("--minimise", action="store_true", help="with --replay: shrink it")
+    parser.add_argument("--many-builds", type=int, default=20_000, metavar="N",
+                        help="also check one script of N builds for time and peak memory "
+                             "(0: skip)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    if args.many_builds and args.replay is None:
+        for fmt in ("text", "json"):
+            seconds, peak = many_builds(args.many_builds, fmt)
+            print(f"{args.many_builds} builds in one script ({fmt}): {seconds:.1f} s, "
+                  f"peak {peak:.0f} MB ({peak * 1024 / args.many_builds:.1f} KB a build)")
 
     if args.replay is not None:
         data, source, names = mutant(args.seed, args.replay, sources())

@@ -112,6 +112,35 @@ def work(root: Path) -> int:
     return calls
 
 
+MANY_BUILDS = r"""
+import resource, sys
+from layerlint.cli import main
+code = main(sys.argv[1:])
+peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(f"PEAK {peak_kb}", file=sys.stderr)
+raise SystemExit(code)
+"""
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_twenty_thousand_builds_in_one_script_fit_in_bounded_memory(tmp_path: Path,
+                                                                   fmt: str) -> None:
+    """A stranger's pull request must not take a CI agent's memory (issue 13): a one-line
+    script of 20,000 builds is checked in well under 350 MB (150 MB base + 10 KB a build),
+    in text and in JSON output, with the fix computed (JSON carries it)."""
+    root = repo(tmp_path, {"azure-pipelines.yml":
+                           "steps:\n- script: " + "docker build -t x . && " * 20_000 + "true\n"})
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", MANY_BUILDS, "check", "--format", fmt,
+                           "--max-file-size", "10000000", "azure-pipelines.yml"],
+                          cwd=root, capture_output=True, text=True, timeout=300, env=env,
+                          check=False)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "LL101" in done.stdout and "internal error" not in done.stderr
+    peak_mb = int(done.stderr.rsplit("PEAK ", 1)[1].split()[0]) / 1024  # Linux: KB
+    assert peak_mb < 350, f"peak memory {peak_mb:.0f} MB"
+
+
 SHAPES = {
     "arguments": ("script", "docker build ", "--build-arg A=1 ", "-t app .", 300),
     "command chain": ("script", "", "echo hi && ", "docker build -t app .", 300),

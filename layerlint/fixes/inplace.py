@@ -395,15 +395,19 @@ def _dir_name(tag: str | None) -> str:
 def _dir_names(timeline: Timeline) -> dict[int, str]:
     """A cache dir name per build of the job, unique within the job (``-2``, ...)."""
     taken: set[str] = set()
+    tried: dict[str, int] = {}  # the last suffix tried per base name: linear in the builds
     names: dict[int, str] = {}
     for b in sorted(timeline.builds, key=lambda b: (b.index, b.start)):
         if b.docker is None:
             continue
         base = _dir_name(b.docker.tags[0].value if b.docker.tags else None)
-        name, n = base, 1
+        name, n = base, tried.get(base.lower(), 1)
+        if n > 1:
+            name = f"{base}-{n}"
         while name.lower() in taken:
             n += 1
             name = f"{base}-{n}"
+        tried[base.lower()] = n
         taken.add(name.lower())
         names[id(b)] = name
     return names

@@ -108,6 +108,7 @@ class EarlierImages:
         self.opaque = never  # first `docker load`/`import`
         self.any = never
         self.variables = timeline.job.variables
+        self._texts: dict[tuple[str, str | None], str | None] = {}
         for other in timeline.builds:
             where = (other.index, other.start)
             if other.docker is not None:
@@ -145,6 +146,15 @@ class EarlierImages:
         if tail not in self.tails or where < self.tails[tail]:
             self.tails[tail] = where
 
+    def dockerfile(self, build: Build, files: RepoFiles | None) -> str | None:
+        """The text of ``build``'s Dockerfile, read once per job and file."""
+        docker = build.docker
+        key = (build.cwd.key, docker.files[0].value if docker and docker.files else (
+            docker.context.value if docker and docker.context else None))
+        if key not in self._texts:
+            self._texts[key] = _dockerfile_text(build, files)
+        return self._texts[key]
+
     def made_before(self, repo: str, where: tuple[int, int]) -> bool:
         """Whether an image that may be ``repo`` was made before ``where``."""
         if self.unknown < where:
@@ -164,7 +174,7 @@ def local_base_reason(build: Build, images: EarlierImages, files: RepoFiles | No
     docker = build.docker
     if docker is None:
         return None
-    text = _dockerfile_text(build, files)
+    text = images.dockerfile(build, files)
     if text is None:
         return ("an earlier build of the job may be its base image, and the Dockerfile "
                 "cannot be read to rule that out (a docker-container builder cannot see the "

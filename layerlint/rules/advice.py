@@ -3,6 +3,8 @@ do instead, which depend on the pool (rules.md, "Agent awareness")."""
 
 from __future__ import annotations
 
+import weakref
+
 from layerlint.pipeline.model import Job
 from layerlint.timeline import Timeline
 
@@ -37,9 +39,19 @@ def consequence(job: Job, builder: str | None = None) -> str:
     return "every run on a fresh hosted agent rebuilds every layer"
 
 
+_RECIPE: weakref.WeakKeyDictionary[Timeline, bool] = weakref.WeakKeyDictionary()
+
+
 def save_load_recipe(timeline: Timeline) -> bool:
     """Does the job run ``docker save`` or ``docker load`` (the documented Cache@2 recipe
-    that restores an image tarball, azure-pipelines.md 1.7)?"""
+    that restores an image tarball, azure-pipelines.md 1.7)? Computed once per job."""
+    found = _RECIPE.get(timeline)
+    if found is None:
+        found = _RECIPE[timeline] = _save_load_recipe(timeline)
+    return found
+
+
+def _save_load_recipe(timeline: Timeline) -> bool:
     for run in timeline.scripts:
         for cmd in run.commands:
             words = [w.value for w in cmd.words[:3]]
