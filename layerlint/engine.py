@@ -341,6 +341,9 @@ class Engine:
             hit.code).severity
         no_fix = hit.no_fix if keep_fix or hit.fix is None else (
             "the fix would edit the template, which is fixed where it is linted on its own")
+        if not no_fix and meta(hit.code).fix:
+            no_fix = (f"no automatic fix for this case (`layerlint explain {hit.code}` says "
+                      "when there is one)")
         return Finding(doc.display, line, col, hit.code, end_line, end_col, meta(hit.code).name,
                        severity, message, hit.fix if keep_fix else None,
                        "" if keep_fix and hit.fix is not None else no_fix)

@@ -19,7 +19,7 @@ import posixpath
 import re
 from pathlib import Path
 
-from layerlint.fixes.yamltext import yaml_quote
+from layerlint.fixes.yamltext import yaml_quote, yaml_scalar
 
 CACHE_ROOT = "$(Pipeline.Workspace)/docker_cache"
 # A key segment that is stable across runs and distinct per stage, job and matrix leg
@@ -73,12 +73,14 @@ def key_lines(image_slug: str, dockerfile: str | None, identity: str | None = No
 
 
 def cache_step_lines(image_slug: str, dockerfile: str | None, path: str,
-                     identity: bool = False) -> list[str]:
-    """The Cache@2 step as lines relative to the step's content column."""
+                     identity: bool = False, label: str | None = None,
+                     condition: str | None = None) -> list[str]:
+    """The Cache@2 step as lines relative to the step's content column; ``condition``
+    is the build step's (a skipped build's Cache@2 must be skipped too)."""
     key, restore = key_lines(image_slug, dockerfile, JOB_IDENTITY if identity else None)
     lines = [
         "task: Cache@2",
-        f"displayName: Restore Docker layer cache ({image_slug})",
+        f"displayName: {yaml_scalar(f'Restore Docker layer cache ({label or image_slug})')}",
         "inputs:",
         f"  key: {yaml_quote(key)}",
     ]
@@ -88,4 +90,6 @@ def cache_step_lines(image_slug: str, dockerfile: str | None, path: str,
         lines.append("  restoreKeys: |")
         lines.extend(f"    {r}" for r in restore)
     lines.append(f"  path: {path}")
+    if condition is not None:
+        lines.append(f"condition: {yaml_scalar(condition)}")
     return lines

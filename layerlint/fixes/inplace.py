@@ -38,14 +38,14 @@ import weakref
 from dataclasses import dataclass, field
 
 from layerlint.finding import Applicability, Edit, Fix
-from layerlint.fixes.cache_step import CACHE_ROOT, JOB_IDENTITY, key_lines
+from layerlint.fixes.cache_step import CACHE_ROOT, cache_step_lines
 from layerlint.fixes.platform import (
     EarlierImages,
     job_os_reason,
     local_base_reason,
     step_os_reason,
 )
-from layerlint.fixes.yamltext import item_slot, newline, render_step, yaml_quote, yaml_scalar
+from layerlint.fixes.yamltext import item_slot, newline, render_step, yaml_scalar
 from layerlint.jobstate import JobState
 from layerlint.pipeline.model import Step
 from layerlint.rules.base import Context
@@ -314,18 +314,8 @@ def _cache_lines(ctx: Context, plan: _Plan, identity: bool, condition: str | Non
 
     root = ctx.files.root if ctx.files is not None else None
     dockerfile = dockerfile_of(plan.build, root)
-    key, restore = key_lines(plan.image, dockerfile, JOB_IDENTITY if identity else None)
-    display = yaml_scalar(f"Restore Docker layer cache ({plan.name})")
-    lines = ["task: Cache@2", f"displayName: {display}", "inputs:", f"  key: {yaml_quote(key)}"]
-    if len(restore) == 1:
-        lines.append(f"  restoreKeys: {yaml_quote(restore[0])}")
-    else:
-        lines.append("  restoreKeys: |")
-        lines.extend(f"    {r}" for r in restore)
-    lines.append(f"  path: {CACHE_ROOT}/{plan.name}")
-    if condition is not None:
-        lines.append(f"condition: {yaml_scalar(condition)}")
-    return lines
+    return cache_step_lines(plan.image, dockerfile, f"{CACHE_ROOT}/{plan.name}", identity,
+                            plan.name, condition)
 
 
 # -- names and keys -------------------------------------------------------------------------
