@@ -302,7 +302,9 @@ def fix_paths(engine: Engine, paths: Sequence[str], *, unsafe: bool = False,
 def _fix_paths(engine: Engine, paths: Sequence[str], unsafe: bool, write: bool
                ) -> list[FileFix]:
     outcomes: list[FileFix] = []
-    for path, root, _ in iter_files(paths, engine.cwd):
+    for path, root, _ in iter_files(paths, engine.cwd, engine.skip_dirs):
+        if engine.paths is not None and engine.paths.excluded(path):
+            continue  # what `check` does not lint, `--fix` does not write
         doc = engine.document(path)
         if isinstance(doc, DocumentError) or why_not_pipeline(doc.root) is not None:
             continue

@@ -72,3 +72,16 @@ def test_broken_yaml_is_not_fixed(cli, tmp_path: Path) -> None:  # type: ignore[
     r = cli("check", "--fix", ".", cwd=root)
     assert r.code == 1 and "LL001" in r.out
     assert (root / "azure-pipelines.yml").read_text() == BAD + "  x: [\n"
+
+
+def test_fix_leaves_excluded_and_vendored_files_alone(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = "pool:\n  vmImage: ubuntu-latest\nsteps:\n- script: docker build -t app .\n"
+    root = _repo(tmp_path, text)
+    (root / "vendor" / "lib").mkdir(parents=True)
+    (root / "vendor" / "lib" / "azure-pipelines.yml").write_text(text)
+    (root / "legacy").mkdir()
+    (root / "legacy" / "azure-pipelines.yml").write_text(text)
+    r = cli("check", "--fix", "--extend-exclude", "legacy", ".", cwd=root)
+    assert "Rewrote azure-pipelines.yml" in r.err, r.err
+    assert (root / "vendor" / "lib" / "azure-pipelines.yml").read_text() == text
+    assert (root / "legacy" / "azure-pipelines.yml").read_text() == text
