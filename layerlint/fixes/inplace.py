@@ -53,6 +53,7 @@ from layerlint.timeline import Build, ScriptRun, Timeline
 
 BUILDER = "layerlint"
 _SUBCOMMANDS = ("build", "image", "builder", "buildx")
+_SHELL_VAR = re.compile(r"\$(?!\()\{?[A-Za-z_]")  # $X or ${X}, not a $(macro)
 _TOKEN = re.compile(r"\$\{\{.*?\}\}|\$\([A-Za-z0-9_.]+\)")
 
 
@@ -176,7 +177,7 @@ def _plan(ctx: Context, build: Build, timeline: Timeline, planner: _JobPlanner
         return "the command could not be read"
     if docker.no_cache:
         return "the build runs with --no-cache on purpose"
-    why = planner.os or step_os_reason(build)
+    why = planner.os or step_os_reason(build, timeline.job)
     if why is not None:
         return f"no fix on Windows or macOS jobs: {why}"
     if run.shell not in ("bash", "pwsh"):
@@ -233,7 +234,10 @@ def _plan(ctx: Context, build: Build, timeline: Timeline, planner: _JobPlanner
     if insert is None:
         return "the command's text could not be mapped back to the file"
     edits.append(insert)
-    image = _image_text(docker.tags[0].value if docker.tags else None, name)
+    tag = docker.tags[0].value if docker.tags else None
+    image = _image_text(tag, name)
+    if name != _dir_name(tag):  # a second build of the same image in the job: its own key
+        image = f"{image} ({name})"
     prefix = " ".join(run.text[cmd.start:words[d].end].split())
     if "\n" in run.text[cmd.start:words[d].end] or "`" in prefix or "$(" in prefix:
         return "the docker command is written in a way the fixer does not rewrite"
@@ -407,7 +411,8 @@ _KEYS: weakref.WeakKeyDictionary[Context, dict[str, int]] = weakref.WeakKeyDicti
 
 
 def _needs_identity(ctx: Context, timeline: Timeline, plans: list[_Plan]) -> bool:
-    return needs_identity(ctx, timeline, [p.build for p in plans], [p.image for p in plans])
+    return needs_identity(ctx, timeline, [p.build for p in plans],
+                          [key_image(p.build) for p in plans])
 
 
 def needs_identity(ctx: Context, timeline: Timeline, builds: list[Build], images: list[str]
@@ -417,6 +422,8 @@ def needs_identity(ctx: Context, timeline: Timeline, builds: list[Build], images
     job = timeline.job
     if job.legs or job.name == "parameters" or any(b.step.scope.via for b in builds):
         return True
+    if any(_SHELL_VAR.search(image) for image in images):
+        return True  # `$IMAGE_NAME` is the same text in every job, whatever its value
     if _is_template(ctx):
         return True
     counts = _KEYS.get(ctx)

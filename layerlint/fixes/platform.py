@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from layerlint.pipeline.model import Step
+from layerlint.pipeline.model import Job, Step
 from layerlint.pipeline.paths import expand
 from layerlint.repo_files import RepoFiles, read_text
 from layerlint.timeline import Build, Timeline
@@ -55,6 +55,7 @@ def job_os_reason(timeline: Timeline) -> str | None:
         said = _step_says_windows(step)
         if said is not None:
             return f"the job has {said}, which runs only on Windows"
+
     for other in timeline.builds:
         docker = other.docker
         if docker is None:
@@ -71,11 +72,20 @@ def job_os_reason(timeline: Timeline) -> str | None:
     return None
 
 
-def step_os_reason(build: Build) -> str | None:
-    """Why ``build``'s own step says it runs on Windows (its condition), or None."""
+def step_os_reason(build: Build, job: Job) -> str | None:
+    """Why ``build``'s step may run on Windows: its own condition tests for it, or another
+    step of the job does (a template meant for both kinds of agent) and the build step's
+    condition does not exclude Windows. None otherwise."""
     condition = build.step.text("condition") or ""
-    if _WINDOWS_COND.search(condition) and not _NOT_WINDOWS_COND.search(condition):
+    if _NOT_WINDOWS_COND.search(condition):
+        return None
+    if _WINDOWS_COND.search(condition):
         return "the step's condition tests for a Windows agent (`Windows_NT`)"
+    for step in job.steps:
+        other = step.text("condition") or ""
+        if _WINDOWS_COND.search(other) and not _NOT_WINDOWS_COND.search(other):
+            return ("a step of the job tests for a Windows agent (`Windows_NT`), so the job "
+                    "may run on Windows")
     return None
 
 

@@ -256,9 +256,12 @@ def pair_steps(orig: list[Step], fixed: list[Step]) -> tuple[list[tuple[Step, St
     problems: list[str] = []
     i = 0
     for f in fixed:
-        if is_insertable(f) and i < len(orig) and not is_insertable(orig[i]) and \
-                f.task != "cache@2":
-            inserted.append(f)  # a set-up or rotation step next to a build step
+        if i < len(orig) and orig[i].text() == f.text() and orig[i].kind == f.kind:
+            pairs.append((orig[i], f))  # unchanged
+            i += 1
+        elif is_insertable(f) and not (f.task == "cache@2" and i < len(orig)
+                                       and _compatible(orig[i], f)):
+            inserted.append(f)  # Cache@2, a login, a set-up or rotation step
         elif i < len(orig) and _compatible(orig[i], f):
             pairs.append((orig[i], f))
             i += 1
@@ -704,7 +707,8 @@ def _dir_exists(run: RepoRun, file: str, cache: Step, build: Step,
         scripts.append(sc[1])
     following = next((ins for b, ins, _ in fp.runs if b is build), [])
     scripts += [s.text() for s in following if s.script() and s.script()[0] == "bash"]
-    sb.run_steps(scripts, "NOEXPORT")
+    if sb.run_steps(scripts, "NOEXPORT") != 0:
+        return []  # a failing step fails the job, and a failed job saves nothing
     if exists_after_substitution(sb, path):
         return []
     return [Failure("5-conditions", run.name, file, cache.line,
