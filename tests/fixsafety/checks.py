@@ -559,10 +559,18 @@ def _task_args(run: RepoRun, file: str, o: Step, f: Step) -> list[Failure]:
         want = [w.value for w in cmds[0].words[2:]] if cmds else []
         if subsequence_extras(want, words) is None:
             fails.append(f"arguments {args!r} not all kept")
-    for key in ("tags", "dockerfile", "buildcontext", "repository"):
+    for key in ("tags", "dockerfile", "buildcontext", "repository", "imagename"):
         for part in re.split(r"[\n,]", str(inp.get(key) or "")):
             part = part.strip()
-            if part and not any(part in w for w in words):
+            if key == "dockerfile" and any(c in part for c in "*?["):
+                # the task globs it and takes the first match: a file that matches will do
+                pattern = re.escape(part.lstrip("./")).replace(r"\*\*/", "(?:.*/)?") \
+                    .replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+                if any(re.fullmatch(pattern, w.lstrip("./")) for w in words):
+                    continue
+            low = key == "imagename"  # the task lower-cases the whole name
+            if part and not any((part.lower() in w.lower()) if low else (part in w)
+                                for w in words):
                 fails.append(f"{key} {part!r} is not in the build command")
     return [Failure("2-args", run.name, file, sc[2], f"{o.task} (line {o.line}): {m}", "",
                     sc[1]) for m in fails]
