@@ -31,12 +31,19 @@ Good example
     - script: docker buildx build ... --cache-from=type=local,src=... --push .
 
 Fix
-    ``build``: safe, replace the task by Cache@2 and a buildx script step, mapping
-    ``Dockerfile``, ``buildContext``, ``tags``, ``repository`` and ``arguments``.
-    ``buildAndPush``: unsafe (``--unsafe-fixes``), offered only when the configuration's
-    ``registries`` maps the ``containerRegistry`` service connection to its login server:
-    a Docker@2 ``login`` step, Cache@2, and ``docker buildx build ... --push``. No fix for
-    a Dockerfile given as a glob, for Docker@0/1, or on Windows pools.
+    Replace the task by Cache@2 and a buildx script step that runs what the task ran,
+    inputs mapped per version (Docker@2 ``Dockerfile``, ``buildContext``, ``tags``,
+    ``repository``, ``arguments``; Docker@0/1 ``dockerFile``, ``imageName``,
+    ``arguments``/``buildArguments``, ``additionalImageTags``, ``includeLatestTag``, the
+    default context, ``azureContainerRegistry``), a ``login`` step first when the task used
+    a registry (once per job, registry and condition); ``condition`` goes onto every new
+    step, ``env`` onto the build. Safe without a registry or with one that the
+    configuration's ``registries`` maps; unsafe for ``buildAndPush`` (``--push``), and when
+    the login server is read from the pipeline: a connection named after a registry, the
+    only ``*.azurecr.io`` host of the pipeline's variables and the task, or (Docker@2, one
+    connection in the job) at run time from the login's Docker config; the title says
+    which and how to pin it. No fix on Windows/macOS jobs, for a Dockerfile glob that does
+    not name one file, or for inputs a script cannot reproduce (the finding says which).
 """
 
 from __future__ import annotations

@@ -836,3 +836,32 @@ CHECKS: dict[str, Callable[[RepoRun], list[Failure]]] = {
     "7-idempotent": check_idempotent,
     "8-findings": check_findings,
 }
+
+
+# =========================================================================== task coverage
+TASK_CODES = ("LL102", "LL103")
+
+
+@dataclass
+class TaskCoverage:
+    """LL102/LL103 findings (issue 12): how many a ``--fix`` run removed, and why the rest
+    had no fix (the finding's ``no_fix``, or "offered, not applied")."""
+
+    total: int = 0
+    applied: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+
+def task_coverage(run: RepoRun) -> TaskCoverage:
+    cov = TaskCoverage()
+    before = Counter((f["path"], f["code"]) for f in run.findings_before
+                     if f["code"] in TASK_CODES)
+    after = Counter((f["path"], f["code"]) for f in run.findings_after
+                    if f["code"] in TASK_CODES)
+    for key, n in before.items():
+        cov.total += n
+        cov.applied += max(0, n - after[key])
+    for f in run.findings_before:
+        if f["code"] in TASK_CODES and not offered(f, run.unsafe):
+            cov.reasons[f"{f['code']}: {f.get('no_fix') or 'no fix'}"] += 1
+    return cov
