@@ -1,4 +1,4 @@
-"""Template fix style and the unsafe buildAndPush fix (both need configuration)."""
+"""Template fix style and the unsafe buildAndPush fix."""
 
 from __future__ import annotations
 
@@ -62,7 +62,12 @@ def test_template_style_writes_one_template_and_short_references(tmp_path: Path)
 def test_buildandpush_fix_needs_registry_mapping_and_unsafe(tmp_path: Path) -> None:
     root = repo(tmp_path)
     findings = Engine({"LL102"}, cwd=root).run(["."]).findings
-    assert findings[0].fix is None and "registries" in findings[0].message
+    # without a mapping, the login server is read at run time from the login's Docker
+    # config: unsafe, and the title and message say so and how to pin it
+    guessed = findings[0].fix
+    assert guessed is not None and guessed.applicability == "unsafe"
+    assert "run time" in guessed.title and "`registries`" in guessed.title
+    assert "`registries`" in findings[0].message
     mapped = engine(root, registries={"my-acr": "myacr.azurecr.io"})
     finding = mapped.run(["."]).findings
     ll102 = next(f for f in finding if f.code == "LL102")

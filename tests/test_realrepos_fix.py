@@ -15,16 +15,25 @@ a Markdown report.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
-from fixsafety.checks import CHECKS, RepoRun, coverage, offers_unsafe, run_repo
+from fixsafety.checks import (
+    CHECKS,
+    RepoRun,
+    coverage,
+    offers_unsafe,
+    run_repo,
+    task_coverage,
+)
 
 from conftest import ROOT
 
 REAL = ROOT.parent / "shared" / "realrepos"
 REPOS = sorted(d.name for d in REAL.iterdir() if d.is_dir()) if REAL.is_dir() else []
 MIN_LL101_COVERAGE = 0.85
+MIN_TASK_COVERAGE = 0.70
 
 pytestmark = pytest.mark.skipif(not REPOS, reason="shared/realrepos not present")
 
@@ -85,3 +94,21 @@ def test_ll101_fix_coverage(runs: Runs, unsafe: bool) -> None:
     assert ratio >= MIN_LL101_COVERAGE, (
         f"LL101 fix coverage {ratio:.0%} ({applied}/{total}) < {MIN_LL101_COVERAGE:.0%}:\n"
         + "\n".join(lines))
+
+
+def test_task_and_compose_fix_coverage(runs: Runs) -> None:
+    """Issue 12: with ``--unsafe-fixes`` and no configuration, at least 70% of the LL102
+    and LL103 findings get a fix (that every check above then judges); the README's fixing
+    section gives the figure and the reasons for the rest."""
+    total = applied = 0
+    reasons: Counter[str] = Counter()
+    for repo in REPOS:
+        run = runs.get(repo, True) or runs.get(repo, False)
+        assert run is not None
+        cov = task_coverage(run)
+        total, applied = total + cov.total, applied + cov.applied
+        reasons.update(cov.reasons)
+    assert total, "no LL102/LL103 finding in the real repositories"
+    assert applied / total >= MIN_TASK_COVERAGE, (
+        f"LL102/LL103 fix coverage {applied}/{total} < {MIN_TASK_COVERAGE:.0%}; no fix: "
+        + "; ".join(f"{n} x {r}" for r, n in reasons.most_common()))

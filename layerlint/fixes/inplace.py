@@ -386,6 +386,15 @@ def _dir_name(tag: str | None) -> str:
     return name or "image"
 
 
+def dir_name(image: str | None) -> str:
+    """A cache dir name for an image name as written (Docker tasks' ``repository``)."""
+    return _dir_name(image)
+
+
+def script_dir_names(timeline: Timeline) -> dict[int, str]:
+    return _dir_names(timeline)
+
+
 def _dir_names(timeline: Timeline) -> dict[int, str]:
     """A cache dir name per build of the job, unique within the job (``-2``, ...)."""
     taken: set[str] = set()
@@ -441,9 +450,12 @@ def key_image(build: Build) -> str:
     ``repository`` input as written (a Docker task)."""
     if build.docker is not None:
         return _image_text(build.docker.tags[0].value if build.docker.tags else None, "image")
-    found = build.step.input("repository")
-    value = getattr(found[0], "value", None) if found else None
-    return value if isinstance(value, str) else "image"
+    for name in ("repository", "imageName"):
+        found = build.step.input(name)
+        value = getattr(found[0], "value", None) if found else None
+        if isinstance(value, str):
+            return value if name == "repository" else _image_text(value, "image")
+    return "image"
 
 
 def _is_template(ctx: Context) -> bool:

@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layerlint.rules.base import Context, Hit, RuleMeta, hosted_severity
+from layerlint.timeline import Timeline
 
 META = RuleMeta(
     "LL103", "uncached-compose-build",
@@ -57,4 +58,16 @@ def check(ctx: Context) -> Iterator[Hit]:
                 "with Cache@2"
             )
             yield Hit(META.code, build.doc, build.start, build.end, message, build.via,
-                      hosted_severity(timeline.job, META.severity))
+                      hosted_severity(timeline.job, META.severity), no_fix=_no_fix(timeline))
+
+
+def _no_fix(timeline: Timeline) -> str:
+    """Why there is no fix (said in ``--show-fixes`` and JSON ``no_fix``)."""
+    from layerlint.fixes.platform import job_os_reason
+
+    why = job_os_reason(timeline)
+    if why is not None:
+        return f"no fix on Windows or macOS jobs: {why}"
+    return ("no automatic fix for compose builds yet: declare `cache_from`/`cache_to` in the "
+            "compose file, or build with `docker buildx bake -f COMPOSE --set "
+            "SERVICE.cache-from=... --set SERVICE.cache-to=... --load`")

@@ -562,10 +562,18 @@ def _task_args(run: RepoRun, file: str, o: Step, f: Step) -> list[Failure]:
         want = [w.value for w in cmds[0].words[2:]] if cmds else []
         if subsequence_extras(want, words) is None:
             fails.append(f"arguments {args!r} not all kept")
-    for key in ("tags", "dockerfile", "buildcontext", "repository"):
+    for key in ("tags", "dockerfile", "buildcontext", "repository", "imagename"):
         for part in re.split(r"[\n,]", str(inp.get(key) or "")):
             part = part.strip()
-            if part and not any(part in w for w in words):
+            if key == "dockerfile" and any(c in part for c in "*?["):
+                # the task globs it and takes the first match: a file that matches will do
+                pattern = re.escape(part.lstrip("./")).replace(r"\*\*/", "(?:.*/)?") \
+                    .replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+                if any(re.fullmatch(pattern, w.lstrip("./")) for w in words):
+                    continue
+            low = key == "imagename"  # the task lower-cases the whole name
+            if part and not any((part.lower() in w.lower()) if low else (part in w)
+                                for w in words):
                 fails.append(f"{key} {part!r} is not in the build command")
     return [Failure("2-args", run.name, file, sc[2], f"{o.task} (line {o.line}): {m}", "",
                     sc[1]) for m in fails]
@@ -832,3 +840,32 @@ CHECKS: dict[str, Callable[[RepoRun], list[Failure]]] = {
     "7-idempotent": check_idempotent,
     "8-findings": check_findings,
 }
+
+
+# =========================================================================== task coverage
+TASK_CODES = ("LL102", "LL103")
+
+
+@dataclass
+class TaskCoverage:
+    """LL102/LL103 findings (issue 12): how many a ``--fix`` run removed, and why the rest
+    had no fix (the finding's ``no_fix``, or "offered, not applied")."""
+
+    total: int = 0
+    applied: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+
+def task_coverage(run: RepoRun) -> TaskCoverage:
+    cov = TaskCoverage()
+    before = Counter((f["path"], f["code"]) for f in run.findings_before
+                     if f["code"] in TASK_CODES)
+    after = Counter((f["path"], f["code"]) for f in run.findings_after
+                    if f["code"] in TASK_CODES)
+    for key, n in before.items():
+        cov.total += n
+        cov.applied += max(0, n - after[key])
+    for f in run.findings_before:
+        if f["code"] in TASK_CODES and not offered(f, run.unsafe):
+            cov.reasons[f"{f['code']}: {f.get('no_fix') or 'no fix'}"] += 1
+    return cov
