@@ -167,6 +167,10 @@ def docker_task_fix(step: Step, job: Job, settings: FixSettings,
     carried = carried_keys(step)
     if isinstance(carried, str):
         return None, carried
+    written = step.doc.text[step.origin.start:step.origin.end]
+    if _INSERTION.search(written):
+        return None, ("the task's inputs hold template conditions or loops (`${{ if }}`, "
+                      "`${{ each }}`) that a replacing script cannot carry")
     root = files.root if files is not None else None
     dockerfile = build.dockerfile.strip()
     if any(c in dockerfile for c in "*?[]"):
@@ -192,7 +196,11 @@ def docker_task_fix(step: Step, job: Job, settings: FixSettings,
         why_unsafe = why_unsafe or ("the registry login stays for the rest of the job, and "
                                     "a later Docker@2 task without `containerRegistry` "
                                     "qualifies its image names with it")
-    name = dir_name or _dir(build.repository or posixpath.dirname(dockerfile) or "image")
+    base = _dir(build.repository or posixpath.dirname(dockerfile) or "image")
+    name = dir_name or base
+    key_name = build.repository or name
+    if name != base:  # a second build of the same image in the job: its own key
+        key_name = f"{key_name} ({name})"
     directory = cache_dir(name)
     context = build.context or posixpath.dirname(dockerfile) or "."
     names, lower = _names(build, server)
@@ -235,8 +243,8 @@ def docker_task_fix(step: Step, job: Job, settings: FixSettings,
         if not target.exists():
             new_files = ((str(target), template_text(settings.template)),)
     else:
-        steps.append([*cache_step_lines(build.repository or name, segment, directory,
-                                        identity), *carried.every])
+        steps.append([*cache_step_lines(key_name, segment, directory, identity, name),
+                      *carried.every])
         steps.append(["script: |", *[f"  {line}" for line in script],
                       f"displayName: {yaml_scalar(display)}", *carried.every, *carried.build])
     text = "".join(render_step(lines, slot, newline(step.doc.text)) for lines in steps)
@@ -248,6 +256,9 @@ def docker_task_fix(step: Step, job: Job, settings: FixSettings,
         title += f" [unsafe: {why_unsafe}]"
     return Fix(title, "unsafe" if why_unsafe else "safe", (Edit(slot.start, slot.end, text),),
                new_files, steps_added=len(steps) - 1), ""
+
+
+_INSERTION = re.compile(r"\$\{\{\s*(?:if|elseif|else|each)\b")
 
 
 def _dir(image: str) -> str:

@@ -249,6 +249,20 @@ def _compatible(o: Step, f: Step) -> bool:
     return (o.task or "").startswith("docker@") and f.script() is not None
 
 
+def _similar(o: Step, f: Step) -> bool:
+    """``f`` is ``o`` edited (a guard added, a path rewritten), not a step inserted."""
+    import difflib
+
+    if not _compatible(o, f):
+        return False
+    if o.task == "cache@2":
+        return True
+    if f.script() is None or o.script() is None:
+        return o.display == f.display
+    return o.display == f.display or difflib.SequenceMatcher(
+        a=o.text(), b=f.text(), autojunk=False).ratio() >= 0.6
+
+
 def pair_steps(orig: list[Step], fixed: list[Step]) -> tuple[list[tuple[Step, Step]],
                                                               list[Step], list[str]]:
     pairs: list[tuple[Step, Step]] = []
@@ -256,11 +270,10 @@ def pair_steps(orig: list[Step], fixed: list[Step]) -> tuple[list[tuple[Step, St
     problems: list[str] = []
     i = 0
     for f in fixed:
-        if i < len(orig) and orig[i].text() == f.text() and orig[i].kind == f.kind:
+        if i < len(orig) and orig[i].node == f.node:
             pairs.append((orig[i], f))  # unchanged
             i += 1
-        elif is_insertable(f) and not (f.task == "cache@2" and i < len(orig)
-                                       and _compatible(orig[i], f)):
+        elif is_insertable(f) and not (i < len(orig) and _similar(orig[i], f)):
             inserted.append(f)  # Cache@2, a login, a set-up or rotation step
         elif i < len(orig) and _compatible(orig[i], f):
             pairs.append((orig[i], f))
@@ -557,7 +570,8 @@ def _task_args(run: RepoRun, file: str, o: Step, f: Step) -> list[Failure]:
     inp = o.inputs
     fails = []
     args = str(inp.get("arguments") or "")
-    if args.strip():
+    command = str(inp.get("command") or ("buildAndPush" if o.task == "docker@2" else "")).lower()
+    if args.strip() and command != "buildandpush":  # buildAndPush ignores `arguments`
         cmds = parse_bash("docker build " + args)
         want = [w.value for w in cmds[0].words[2:]] if cmds else []
         if subsequence_extras(want, words) is None:
@@ -571,6 +585,10 @@ def _task_args(run: RepoRun, file: str, o: Step, f: Step) -> list[Failure]:
                     .replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
                 if any(re.fullmatch(pattern, w.lstrip("./")) for w in words):
                     continue
+            if key == "tags" and o.task == "docker@2" and not inp.get("repository"):
+                continue  # Docker@2 names no image without `repository`: tags unused
+            if key == "imagename" and o.task == "docker@2":
+                continue  # a Docker@0/1 input that Docker@2 does not have
             low = key == "imagename"  # the task lower-cases the whole name
             if part and not any((part.lower() in w.lower()) if low else (part in w)
                                 for w in words):
