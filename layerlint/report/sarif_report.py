@@ -85,6 +85,8 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
     }
     if f.fix is not None and f.fix.edits:
         out["fixes"] = [_fix(f, f.fix)]
+    elif f.no_fix:
+        out["properties"] = {"noFix": f.no_fix}  # why there is no fix (as JSON's no_fix)
     return out
 
 

@@ -734,7 +734,15 @@ def _dir_exists(run: RepoRun, file: str, cache: Step, build: Step,
     following = next((ins for b, ins, _ in fp.runs if b is build), [])
     scripts += [s.text() for s in following if s.script() and s.script()[0] == "bash"]
     if sb.run_steps(scripts, "NOEXPORT") != 0:
-        return []  # a failing step fails the job, and a failed job saves nothing
+        original = next((o for o, f in fp.pairs if f is build), None)
+        osc = original.script() if original is not None else None
+        sb.reset_macros()
+        if osc is None or osc[0] != "bash" or sb.run_steps([osc[1]], "NOEXPORT") != 0:
+            return []  # it failed before too: a failed job saves nothing
+        return [Failure("5-conditions", run.name, file, cache.line,
+                        f"the build step (line {build.line}) and the steps inserted after it "
+                        "fail when the build exports nothing, where the original step "
+                        "succeeded")]
     if exists_after_substitution(sb, path):
         return []
     return [Failure("5-conditions", run.name, file, cache.line,
