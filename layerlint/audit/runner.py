@@ -6,12 +6,12 @@ re-auditing unchanged repositories reads the files, hashes them and lints nothin
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,24 +174,135 @@ def _materialise_and_lint(spec: RepoSpec, options: Options) -> tuple[dict[str, A
 def run(specs: list[RepoSpec], options: Options, jobs: int,
         on_done: Callable[[Outcome], None] = lambda o: None) -> list[RepoReport]:
     """Audit every spec, ``jobs`` at a time in worker processes (in this process when
-    ``jobs`` is 1), calling ``on_done`` as each one finishes."""
+    ``jobs`` is 1), calling ``on_done`` as each one finishes. A worker that dies (a crash
+    in the C parser, an out-of-memory kill) fails only the repository it was auditing."""
     reports: list[RepoReport] = []
+
+    def done(outcome: Outcome) -> None:
+        reports.append(outcome.report)
+        on_done(outcome)
+
     if jobs <= 1 or len(specs) <= 1:
         for spec in specs:
-            outcome = audit_repo(spec, options)
-            reports.append(outcome.report)
-            on_done(outcome)
+            done(audit_repo(spec, options))
         return reports
     import layerlint.engine  # noqa: F401  (imported once here, inherited by forked workers)
 
-    with ProcessPoolExecutor(max_workers=min(jobs, len(specs))) as pool:
-        futures: list[Future[Outcome]] = [pool.submit(audit_repo, s, options) for s in specs]
-        try:
-            for future in as_completed(futures):
-                outcome = future.result()
-                reports.append(outcome.report)
-                on_done(outcome)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    with _Pool(min(jobs, len(specs)), options) as pool:
+        pool.map(specs, done)
     return reports
+
+
+def crash_reason(exitcode: int | None) -> str:
+    """Why a worker process ended without answering, from its exit code."""
+    if exitcode is not None and exitcode < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"worker crashed: killed by {name}"
+    return f"worker crashed: exit status {exitcode}"
+
+
+class _Worker:
+    """One worker process, fed one repository at a time over a pipe: when it dies, the
+    repository it was given is the one that killed it."""
+
+    def __init__(self, ctx: Any, options: Options) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child, options), daemon=True)
+        self.process.start()
+        child.close()
+        self.spec: RepoSpec | None = None
+
+    def give(self, spec: RepoSpec) -> None:
+        self.spec = spec
+        with contextlib.suppress(OSError):  # it died while idle: reported like a crash
+            self.conn.send(spec)
+
+    def take(self) -> Outcome | None:
+        """The answer, or None when the process died before giving one."""
+        try:
+            if self.conn.poll():
+                outcome: Outcome = self.conn.recv()
+                self.spec = None
+                return outcome
+        except (EOFError, OSError, ValueError, TypeError, AttributeError, ImportError):
+            pass  # a half-written answer: the process died while sending
+        return None
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.send(None)
+        self.conn.close()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+def _serve(conn: Any, options: Options) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    while True:
+        try:
+            spec = conn.recv()
+        except (EOFError, OSError):
+            return
+        if spec is None:
+            return
+        conn.send(audit_repo(spec, options))
+
+
+class _Pool:
+    def __init__(self, size: int, options: Options) -> None:
+        import multiprocessing
+
+        self.ctx = multiprocessing.get_context()
+        self.options = options
+        self.size = size
+        self.workers: list[_Worker] = []
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for worker in self.workers:
+            if exc[0] is not None:
+                worker.process.kill()
+            worker.stop()
+        self.workers = []
+
+    def map(self, specs: Iterable[RepoSpec], done: Callable[[Outcome], None]) -> None:
+        from multiprocessing.connection import wait
+
+        todo = list(reversed(list(specs)))
+        busy: dict[Any, _Worker] = {}  # connection and sentinel -> worker
+        idle: list[_Worker] = []
+        while todo or busy:
+            while todo and len(busy) // 2 < self.size:
+                while idle and not idle[-1].process.is_alive():
+                    self.workers.remove(idle.pop())
+                worker = idle.pop() if idle else _Worker(self.ctx, self.options)
+                if worker not in self.workers:
+                    self.workers.append(worker)
+                worker.give(todo.pop())
+                busy[worker.conn] = busy[worker.process.sentinel] = worker
+            for ready in {busy[r] for r in wait(list(busy)) if r in busy}:
+                spec = ready.spec
+                assert spec is not None
+                del busy[ready.conn], busy[ready.process.sentinel]
+                outcome = ready.take()
+                if outcome is None:
+                    ready.process.join()
+                    report = RepoReport(spec.name, spec.source,
+                                        error=crash_reason(ready.process.exitcode))
+                    outcome = Outcome(report, 0, False)
+                    self.workers.remove(ready)
+                    ready.conn.close()
+                else:
+                    idle.append(ready)
+                done(outcome)
