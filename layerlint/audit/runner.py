@@ -57,10 +57,13 @@ class ResultCache:
     def get(self, key: str) -> dict[str, Any] | None:
         if not self.enabled:
             return None
+        path = self._path(key)
         try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # the modification time is the last use: pruned least recent first
         return data if isinstance(data, dict) else None
 
     def put(self, key: str, data: dict[str, Any]) -> None:
@@ -75,6 +78,68 @@ class ResultCache:
             os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+
+DEFAULT_MAX_AGE_DAYS = 30.0
+DEFAULT_MAX_SIZE_MB = 256.0
+
+
+@dataclass(frozen=True)
+class Pruned:
+    results: int
+    clones: int
+    kept_bytes: int
+
+
+def prune(cache_dir: Path, max_age_days: float, max_size_mb: float,
+          now: float | None = None) -> Pruned:
+    """Drop cached results not used for ``max_age_days``, then the least recently used ones
+    until the rest take at most ``max_size_mb``; drop clones of git URLs not used for
+    ``max_age_days``. A limit of 0 is no limit. Errors are ignored: another audit may be
+    pruning the same directory."""
+    import shutil
+    import time
+
+    now = time.time() if now is None else now
+    oldest = now - max_age_days * 86400 if max_age_days > 0 else float("-inf")
+    entries: list[tuple[float, int, Path]] = []
+    removed = 0
+    for path in (cache_dir / "results").glob("*/*"):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        # a .tmp is a write in progress, or left by a killed audit: give it an hour
+        stale = st.st_mtime < (now - 3600 if path.suffix == ".tmp" else oldest)
+        if stale or path.suffix not in (".json", ".tmp"):
+            removed += _unlink(path) if stale else 0
+            continue
+        entries.append((st.st_mtime, st.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    budget = max_size_mb * 1024 * 1024 if max_size_mb > 0 else float("inf")
+    for _, size, path in sorted(entries):
+        if total <= budget:
+            break
+        removed += _unlink(path)
+        total -= size
+    clones = 0
+    for clone in (cache_dir / "clones").glob("*"):
+        try:
+            old = clone.is_dir() and clone.stat().st_mtime < oldest
+        except OSError:
+            continue
+        if old:
+            shutil.rmtree(clone, ignore_errors=True)
+            clones += 1
+    return Pruned(removed, clones, int(total))
+
+
+def _unlink(path: Path) -> int:
+    try:
+        path.unlink()
+    except OSError:
+        return 0
+    return 1
 
 
 def local_fingerprint(root: Path, extra: Iterable[str] = ()) -> str:
