@@ -186,7 +186,7 @@ def _audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     except ValueError as exc:
         raise UsageError(f"layerlint audit: error: {exc}") from exc
     limits = _cache_limits(args)
-    specs = _specs(args)
+    universe = specs = _specs(args)
     if selected is not None:
         specs = shard.select(specs, *selected)
     cache_dir = Path(args.cache_dir).expanduser() if args.cache_dir else default_cache_dir()
@@ -198,7 +198,7 @@ def _audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
         progress = Progress(len(specs), stderr)
     reports = runner.run(specs, options, args.jobs or default_jobs(),
-                         progress.update if progress is not None else _ignore)
+                         progress.update if progress is not None else _ignore, universe)
     if progress is not None:
         progress.finish()
     runner.prune(cache_dir, *limits)

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from audit_helpers import UNCACHED, audit, load, write_repo
 
 from layerlint.audit import runner
-from tests.audit.audit_helpers import UNCACHED, audit, load, write_repo
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="workers inherit the hook by fork")
 
@@ -21,14 +21,15 @@ def _crash_in(monkeypatch: pytest.MonkeyPatch, how: dict[str, Any]) -> None:
     """Workers (forked after this) die while linting the repositories named in ``how``."""
     real = runner._lint
 
-    def hook(root: Path, extra: list[str], options: runner.Options) -> dict[str, Any]:
+    def hook(root: Path, extra: list[str], options: runner.Options,
+             links: tuple[runner.Link, ...] = ()) -> dict[str, Any]:
         action = how.get(root.name)
         if action == "exit":
             os._exit(3)
         if action is not None:
             faulthandler.disable()  # pytest's, inherited: no traceback dump on SIGSEGV
             os.kill(os.getpid(), action)
-        return real(root, extra, options)
+        return real(root, extra, options, links)
 
     monkeypatch.setattr(runner, "_lint", hook)
 
