@@ -6,12 +6,13 @@ re-auditing unchanged repositories reads the files, hashes them and lints nothin
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -481,32 +482,32 @@ def crash_reason(exitcode: int | None) -> str:
 
 
 class _Worker:
-    """One worker process, fed one repository at a time over a pipe: when it dies, the
-    repository it was given is the one that killed it."""
+    """One worker process, fed over a pipe and answering in order: when it dies, the oldest
+    repository it has not answered for is the one that killed it. It holds at most
+    ``IN_FLIGHT`` repositories, so it never waits for the next one."""
+
+    IN_FLIGHT = 2
 
     def __init__(self, ctx: Any, options: Options) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_serve, args=(child, options), daemon=True)
         self.process.start()
         child.close()
-        self.spec: RepoSpec | None = None
-        self.index = -1
+        self.pending: collections.deque[tuple[int, Task]] = collections.deque()
 
     def give(self, index: int, task: Task) -> None:
-        self.index, self.spec = index, task[0]
-        with contextlib.suppress(OSError):  # it died while idle: reported like a crash
+        self.pending.append((index, task))
+        with contextlib.suppress(OSError):  # it died: its sentinel says so
             self.conn.send(task)
 
-    def take(self) -> Outcome | None:
-        """The answer, or None when the process died before giving one."""
+    def answers(self) -> Iterator[tuple[int, Outcome]]:
+        """The answers that have arrived, oldest first."""
         try:
-            if self.conn.poll():
+            while self.pending and self.conn.poll():
                 outcome: Outcome = self.conn.recv()
-                self.spec = None
-                return outcome
+                yield self.pending.popleft()[0], outcome
         except (EOFError, OSError, ValueError, TypeError, AttributeError, ImportError):
             pass  # a half-written answer: the process died while sending
-        return None
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
@@ -554,30 +555,40 @@ class _Pool:
     def map(self, tasks: list[Task], done: Callable[[int, Outcome], None]) -> None:
         from multiprocessing.connection import wait
 
-        todo = list(reversed(list(enumerate(tasks))))
-        busy: dict[Any, _Worker] = {}  # connection and sentinel -> worker
-        idle: list[_Worker] = []
-        while todo or busy:
-            while todo and len(busy) // 2 < self.size:
-                while idle and not idle[-1].process.is_alive():
-                    self.workers.remove(idle.pop())
-                worker = idle.pop() if idle else _Worker(self.ctx, self.options)
-                if worker not in self.workers:
-                    self.workers.append(worker)
-                worker.give(*todo.pop())
-                busy[worker.conn] = busy[worker.process.sentinel] = worker
-            for ready in {busy[r] for r in wait(list(busy)) if r in busy}:
-                spec = ready.spec
-                assert spec is not None
-                del busy[ready.conn], busy[ready.process.sentinel]
-                outcome = ready.take()
-                if outcome is None:
-                    ready.process.join()
-                    report = RepoReport(spec.name, spec.source,
-                                        error=crash_reason(ready.process.exitcode))
-                    outcome = Outcome(report, 0, False)
-                    self.workers.remove(ready)
-                    ready.conn.close()
-                else:
-                    idle.append(ready)
-                done(ready.index, outcome)
+        todo = collections.deque(enumerate(tasks))
+        while todo or any(w.pending for w in self.workers):
+            self._feed(todo)
+            ready = set(wait([h for w in self.workers if w.pending
+                              for h in (w.conn, w.process.sentinel)]))
+            for worker in list(self.workers):
+                if worker.conn not in ready and worker.process.sentinel not in ready:
+                    continue
+                for index, outcome in worker.answers():
+                    done(index, outcome)
+                if worker.process.is_alive() or not worker.pending:
+                    continue
+                # it died: the oldest unanswered repository killed it, the others go back
+                worker.process.join()
+                index, (spec, _) = worker.pending.popleft()
+                todo.extendleft(reversed(worker.pending))
+                self.workers.remove(worker)
+                worker.conn.close()
+                report = RepoReport(spec.name, spec.source,
+                                    error=crash_reason(worker.process.exitcode))
+                done(index, Outcome(report, 0, False))
+
+    def _feed(self, todo: collections.deque[tuple[int, Task]]) -> None:
+        """Fill the workers, the least loaded first, starting new ones up to ``size``."""
+        for gone in [w for w in self.workers if not (w.pending or w.process.is_alive())]:
+            self.workers.remove(gone)  # died between repositories (killed from outside)
+            gone.stop()
+        while todo:
+            alive = [w for w in self.workers if w.process.is_alive() or w.pending]
+            if len(alive) < self.size:
+                alive.append(_Worker(self.ctx, self.options))
+                self.workers.append(alive[-1])
+            worker = min(alive, key=lambda w: len(w.pending))
+            if len(worker.pending) >= _Worker.IN_FLIGHT:
+                return
+            worker.give(*todo.popleft())
+
