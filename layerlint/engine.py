@@ -176,13 +176,18 @@ class Engine:
             return str(path)
 
     def document(self, path: Path) -> Document | DocumentError:
-        path = path.resolve()
-        if path not in self._docs:
+        found = self._docs.get(path)  # keys are resolved paths: a hit needs no resolving
+        return found if found is not None else self._document(path.resolve())
+
+    def _document(self, resolved: Path) -> Document | DocumentError:
+        found = self._docs.get(resolved)
+        if found is None:
             try:
-                self._docs[path] = load(path, self.display(path), self.max_bytes)
+                found = load(resolved, self.display(resolved), self.max_bytes)
             except DocumentError as exc:
-                self._docs[path] = exc
-        return self._docs[path]
+                found = exc
+            self._docs[resolved] = found
+        return found
 
     # -- run ---------------------------------------------------------------------------
     def run(self, paths: Iterable[str]) -> Result:
@@ -233,8 +238,9 @@ class Engine:
 
     def _check_file(self, path: Path, root: Path, explicit: bool, result: Result,
                     seen_builds: set[tuple[str, int, int]]) -> Iterator[Finding]:
-        doc = self.document(path)
-        display = self.display(path.resolve())
+        resolved = path.resolve()
+        doc = self._document(resolved)
+        display = doc.display if isinstance(doc, Document) else self.display(resolved)
         if isinstance(doc, DocumentError):
             result.files.append(FileStatus(display, "error", doc.message))
             if "LL001" in self.codes:
