@@ -287,7 +287,7 @@ def parse_text(path: Path, display: str, text: str, *, encoding: str = "utf-8",
     try:
         if _might_nest_deeply(text):
             _check_depth(text, pure)
-        yaml = YAML(typ="safe", pure=pure)
+        yaml = _c_yaml() if not pure else YAML(typ="safe", pure=True)
         yaml.Resolver = _resolver_class()
         roots = [n for n in yaml.compose_all(text) if n is not None]
     except MarkedYAMLError as exc:
@@ -307,6 +307,25 @@ def parse_text(path: Path, display: str, text: str, *, encoding: str = "utf-8",
     if doc.root is not None:
         _check_tree(doc)
     return doc
+
+
+_C_YAML: dict[int, Any] = {}  # thread id -> YAML (ids of ended threads are reused)
+
+
+def _c_yaml() -> Any:
+    """One ``YAML`` object per thread for the C parser: creating one looks for plug-ins on
+    disk (3% of a run over the corpus). Reusing it is safe there because every
+    ``compose_all`` builds a fresh C loader; the pure-Python composer keeps state (anchors)
+    across calls, so it gets a new object each time."""
+    import _thread  # built in: importing threading would cost start-up
+
+    from ruamel.yaml import YAML
+
+    yaml = _C_YAML.get(_thread.get_ident())
+    if yaml is None:
+        yaml = _C_YAML[_thread.get_ident()] = YAML(typ="safe", pure=False)
+    yaml.doc_infos.clear()  # compose_all appends one per call
+    return yaml
 
 
 @functools.cache

@@ -123,3 +123,16 @@ def test_block_indentation_is_not_part_of_the_value() -> None:
     at = node.value.index("\n") + 1  # first (indentation) space of the second value line
     offset = doc.scalar_offsets(node)(at)
     assert doc.position(offset) == (3, 5)  # block indent is 4: the value's space is col 5
+
+
+def test_a_failed_parse_leaves_nothing_behind() -> None:
+    """The C parser's YAML object is reused from file to file: an error in one file (here
+    in the middle of a document that defines an anchor) must not reach the next one."""
+    broken = "a: &x {b: 1}\nc: [unclosed\n"
+    with pytest.raises(DocumentError):
+        parse_text(Path("/r/broken.yml"), "broken.yml", broken)
+    with pytest.raises(DocumentError) as info:
+        parse_text(Path("/r/alias.yml"), "alias.yml", "d: *x\n")
+    assert "undefined alias" in info.value.message
+    doc = parse_text(Path("/r/ok.yml"), "ok.yml", "steps:\n- script: echo\n")
+    assert doc.root is not None and doc.root.value[0][0].value == "steps"
