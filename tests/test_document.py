@@ -136,3 +136,32 @@ def test_a_failed_parse_leaves_nothing_behind() -> None:
     assert "undefined alias" in info.value.message
     doc = parse_text(Path("/r/ok.yml"), "ok.yml", "steps:\n- script: echo\n")
     assert doc.root is not None and doc.root.value[0][0].value == "steps"
+
+
+_LINE = st.text(alphabet=" ab\\\"'#:-\t|", max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(header=st.sampled_from(["|", "|-", "|+", "|2", "|2-", "|4+", ">", "", "'", '"']),
+       lines=st.lists(_LINE, min_size=1, max_size=5),
+       indent=st.sampled_from([2, 4]), extra=st.lists(st.sampled_from([0, 1, 2]), max_size=5),
+       newline=st.sampled_from(["\n", "\r\n"]))
+def test_verbatim_offsets_equal_the_aligned_ones(header: str, lines: list[str], indent: int,
+                                                 extra: list[int], newline: str) -> None:
+    """The fast table (a line at a time) is the greedy alignment's, whenever it applies."""
+    pad = [" " * (indent + (extra[i] if i < len(extra) else 0)) for i in range(len(lines))]
+    if header.startswith(("|", ">")):
+        body = newline.join(p + line if line.strip() else line for p, line in zip(
+            pad, lines, strict=True))
+        text = f"key: {header}{newline}{body}{newline}other: 1{newline}"
+    else:
+        q = header
+        text = f"key: {q}{lines[0].replace(q, q * 2) if q == chr(39) else lines[0]}{q}\n"
+    try:
+        doc = parse_text(Path("/r/x.yml"), "x.yml", text)
+    except DocumentError:
+        return
+    node = doc.root.value[0][1]
+    fast = doc._verbatim_offsets(node)
+    if fast is not None:
+        assert fast == doc._aligned_offsets(node)
