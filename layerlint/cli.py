@@ -117,12 +117,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
     try:
-        return _main(argv, stdout, stderr)
+        code = _main(argv, stdout, stderr)
     except BrokenPipeError:  # `layerlint check | head`: the reader left; no traceback
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    if argv is None:  # a process of our own, about to exit
+        import gc
+
+        # Leave what the run allocated to the operating system: the interpreter's last
+        # collection at exit would scan and free every document of the run (on 2,000
+        # files, a fifth of the process's time). Frozen objects are not collected.
+        gc.freeze()
+    return code
 
 
 def _main(argv: Sequence[str] | None, stdout: TextIO | None, stderr: TextIO | None) -> int:

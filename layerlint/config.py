@@ -51,6 +51,8 @@ class Config:
     template_repos: Mapping[str, Path] = field(default_factory=dict)
     fix_style: FixStyle = "inline"
     fix_template: Path | None = None
+    audit_cache_max_age: float | None = None  # days; None: the default
+    audit_cache_max_size: float | None = None  # megabytes; None: the default
 
 
 def schema_text() -> str:
@@ -98,6 +100,8 @@ def load(path: Path) -> Config:
                         for k, v in data.get("template-repos", {}).items()},
         fix_style=fix.get("style", "inline"),
         fix_template=(root / fix["template"]).resolve() if "template" in fix else None,
+        audit_cache_max_age=data.get("audit", {}).get("cache-max-age"),
+        audit_cache_max_size=data.get("audit", {}).get("cache-max-size"),
     )
 
 

@@ -103,6 +103,47 @@ class Document:
         return offset
 
     def _offset_table(self, node: Node) -> list[int]:
+        fast = self._verbatim_offsets(node)
+        return fast if fast is not None else self._aligned_offsets(node)
+
+    def _verbatim_offsets(self, node: Node) -> list[int] | None:
+        """The table of :meth:`_aligned_offsets` when the value is its source verbatim (a
+        plain or quoted scalar without folding or escapes) or line by line with the
+        indentation removed (a literal block), built a line at a time; None otherwise."""
+        start, end = self.node_span(node)
+        value = node.value
+        style = getattr(node, "style", None)
+        if not isinstance(value, str) or style == ">":
+            return None
+        if style != "|":
+            i = start + (style in ("'", '"'))
+            if self.text[i:i + len(value)] != value or (style == '"' and "\\" in value):
+                return None
+            return [*range(i, i + len(value)), end]
+        raw = self.text[start:end]
+        body = raw.find("\n") + 1
+        indent = _block_indent(raw, body) if body else 0
+        if not body or not indent:
+            return None
+        lines = value.split("\n")
+        raw_lines = raw[body:].split("\n")
+        if len(lines) > len(raw_lines) or lines[0].startswith(" "):
+            return None
+        table: list[int] = []
+        pos = start + body
+        for k, line in enumerate(lines):
+            source = raw_lines[k].removesuffix("\r")
+            skip = min(indent, len(source) - len(source.lstrip(" ")))
+            if source[skip:] != line:
+                return None
+            table.extend(range(pos + skip, pos + len(source)))
+            if k < len(lines) - 1:
+                table.append(pos + len(source))  # the line break (its \r in \r\n)
+            pos += len(raw_lines[k]) + 1
+        table.append(end)
+        return table
+
+    def _aligned_offsets(self, node: Node) -> list[int]:
         start, end = self.node_span(node)
         value: str = node.value if isinstance(node.value, str) else ""
         style = getattr(node, "style", None)
@@ -308,7 +349,7 @@ def parse_text(path: Path, display: str, text: str, *, encoding: str = "utf-8",
     try:
         if _might_nest_deeply(text):
             _check_depth(text, pure)
-        yaml = YAML(typ="safe", pure=pure)
+        yaml = _c_yaml() if not pure else YAML(typ="safe", pure=True)
         yaml.Resolver = _resolver_class()
         roots = [n for n in yaml.compose_all(text) if n is not None]
     except MarkedYAMLError as exc:
@@ -332,6 +373,25 @@ def parse_text(path: Path, display: str, text: str, *, encoding: str = "utf-8",
             exc.document = doc
             raise
     return doc
+
+
+_C_YAML: dict[int, Any] = {}  # thread id -> YAML (ids of ended threads are reused)
+
+
+def _c_yaml() -> Any:
+    """One ``YAML`` object per thread for the C parser: creating one looks for plug-ins on
+    disk (3% of a run over the corpus). Reusing it is safe there because every
+    ``compose_all`` builds a fresh C loader; the pure-Python composer keeps state (anchors)
+    across calls, so it gets a new object each time."""
+    import _thread  # built in: importing threading would cost start-up
+
+    from ruamel.yaml import YAML
+
+    yaml = _C_YAML.get(_thread.get_ident())
+    if yaml is None:
+        yaml = _C_YAML[_thread.get_ident()] = YAML(typ="safe", pure=False)
+    yaml.doc_infos.clear()  # compose_all appends one per call
+    return yaml
 
 
 @functools.cache

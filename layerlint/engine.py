@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -128,6 +128,32 @@ def relaxed_gc() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+@contextlib.contextmanager
+def gc_per_file() -> Iterator[Callable[[], None]]:
+    """Relaxed collection (:func:`relaxed_gc`), and a function to call between files that
+    moves everything alive into the collector's permanent generation (``gc.freeze``).
+
+    The documents kept for template lookups are most of the heap, and with generational
+    collection alone each one is scanned again by every young collection until it reaches
+    the oldest generation: one middle-generation collection over 2,000 corpus files took
+    0.7 s, a quarter of the run. Frozen objects are never scanned, so a collection only
+    looks at what the current file allocated. Cyclic garbage that a file leaves behind is
+    only freed after the run (``gc.unfreeze``); what one file allocates is still collected
+    while it is checked. When something else froze objects first, it is left alone."""
+    with relaxed_gc():
+        if gc.get_freeze_count() or not gc.isenabled():
+            yield lambda: None
+            return
+        def next_file() -> None:
+            gc.collect(1)  # what the file left: everything older is frozen
+            gc.freeze()
+
+        try:
+            yield next_file
+        finally:
+            gc.unfreeze()
+
+
 class Engine:
     def __init__(self, codes: set[str] | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
                  cwd: Path | None = None, template_repos: dict[str, Path] | None = None,
@@ -160,25 +186,31 @@ class Engine:
             return str(path)
 
     def document(self, path: Path) -> Document | DocumentError:
-        path = path.resolve()
-        if path not in self._docs:
+        found = self._docs.get(path)  # keys are resolved paths: a hit needs no resolving
+        return found if found is not None else self._document(path.resolve())
+
+    def _document(self, resolved: Path) -> Document | DocumentError:
+        found = self._docs.get(resolved)
+        if found is None:
             try:
-                self._docs[path] = load(path, self.display(path), self.max_bytes)
+                found = load(resolved, self.display(resolved), self.max_bytes)
             except DocumentError as exc:
-                self._docs[path] = exc
-        return self._docs[path]
+                found = exc
+            self._docs[resolved] = found
+        return found
 
     # -- run ---------------------------------------------------------------------------
     def run(self, paths: Iterable[str]) -> Result:
         result = Result()
         seen_builds: set[tuple[str, int, int]] = set()
         findings: dict[tuple[str, str, int], Finding] = {}
-        with relaxed_gc():
+        with gc_per_file() as next_file:
             for path, root, explicit in iter_files(paths, self.cwd, self.skip_dirs):
                 if self.paths is not None and self.paths.excluded(path):
                     continue
                 for f in self._check_file(path, root, explicit, result, seen_builds):
                     findings.setdefault((f.path, f.code, f.line), f)
+                next_file()
             for f in self._broken_templates(result):
                 findings.setdefault((f.path, f.code, f.line), f)
         result.findings = self._filter(sorted(findings.values()))
@@ -218,8 +250,9 @@ class Engine:
 
     def _check_file(self, path: Path, root: Path, explicit: bool, result: Result,
                     seen_builds: set[tuple[str, int, int]]) -> Iterator[Finding]:
-        doc = self.document(path)
-        display = self.display(path.resolve())
+        resolved = path.resolve()
+        doc = self._document(resolved)
+        display = doc.display if isinstance(doc, Document) else self.display(resolved)
         if isinstance(doc, DocumentError):
             if explicit or marked_as_pipeline(path, root) or (
                 doc.document is not None and why_not_pipeline(doc.document.root) is None

@@ -195,7 +195,7 @@ def test_config_schema_command(cli) -> None:  # type: ignore[no-untyped-def]
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.Draft7Validator.check_schema(schema)
     keys = {"select", "ignore", "extend-select", "per-file-ignores", "severity", "exclude",
-            "extend-exclude", "agents", "registries", "template-repos", "fix"}
+            "extend-exclude", "agents", "registries", "template-repos", "fix", "audit"}
     assert set(schema["properties"]) == keys
 
 

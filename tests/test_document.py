@@ -123,3 +123,45 @@ def test_block_indentation_is_not_part_of_the_value() -> None:
     at = node.value.index("\n") + 1  # first (indentation) space of the second value line
     offset = doc.scalar_offsets(node)(at)
     assert doc.position(offset) == (3, 5)  # block indent is 4: the value's space is col 5
+
+
+def test_a_failed_parse_leaves_nothing_behind() -> None:
+    """The C parser's YAML object is reused from file to file: an error in one file (here
+    in the middle of a document that defines an anchor) must not reach the next one."""
+    broken = "a: &x {b: 1}\nc: [unclosed\n"
+    with pytest.raises(DocumentError):
+        parse_text(Path("/r/broken.yml"), "broken.yml", broken)
+    with pytest.raises(DocumentError) as info:
+        parse_text(Path("/r/alias.yml"), "alias.yml", "d: *x\n")
+    assert "undefined alias" in info.value.message
+    doc = parse_text(Path("/r/ok.yml"), "ok.yml", "steps:\n- script: echo\n")
+    assert doc.root is not None and doc.root.value[0][0].value == "steps"
+
+
+_LINE = st.text(alphabet=" ab\\\"'#:-\t|", max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(header=st.sampled_from(["|", "|-", "|+", "|2", "|2-", "|4+", ">", "", "'", '"']),
+       lines=st.lists(_LINE, min_size=1, max_size=5),
+       indent=st.sampled_from([2, 4]), extra=st.lists(st.sampled_from([0, 1, 2]), max_size=5),
+       newline=st.sampled_from(["\n", "\r\n"]))
+def test_verbatim_offsets_equal_the_aligned_ones(header: str, lines: list[str], indent: int,
+                                                 extra: list[int], newline: str) -> None:
+    """The fast table (a line at a time) is the greedy alignment's, whenever it applies."""
+    pad = [" " * (indent + (extra[i] if i < len(extra) else 0)) for i in range(len(lines))]
+    if header.startswith(("|", ">")):
+        body = newline.join(p + line if line.strip() else line for p, line in zip(
+            pad, lines, strict=True))
+        text = f"key: {header}{newline}{body}{newline}other: 1{newline}"
+    else:
+        q = header
+        text = f"key: {q}{lines[0].replace(q, q * 2) if q == chr(39) else lines[0]}{q}\n"
+    try:
+        doc = parse_text(Path("/r/x.yml"), "x.yml", text)
+    except DocumentError:
+        return
+    node = doc.root.value[0][1]
+    fast = doc._verbatim_offsets(node)
+    if fast is not None:
+        assert fast == doc._aligned_offsets(node)

@@ -32,6 +32,16 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _limit(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not number >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more, not {value}")
+    return number
+
+
 def _positive(value: str) -> int:
     number = int(value)
     if number < 1:
@@ -65,6 +75,8 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
 
 
 def audit_parser() -> argparse.ArgumentParser:
+    from layerlint.audit import runner
+
     p = _Parser(prog="layerlint audit", add_help=False,
                 description="Audit many repositories at once. `layerlint audit merge "
                 "OUT.json PART.json ...` combines --shard results.")
@@ -89,6 +101,14 @@ def audit_parser() -> argparse.ArgumentParser:
     run.add_argument("--cache-dir", metavar="DIR", help="results and clones (default "
                      "$XDG_CACHE_HOME/layerlint/audit or ~/.cache/layerlint/audit)")
     run.add_argument("--no-cache", action="store_true", help="lint everything again")
+    run.add_argument("--cache-max-age", type=_limit, metavar="DAYS",
+                     help="drop cache entries not used for DAYS days (0: never; default "
+                     f"{runner.DEFAULT_MAX_AGE_DAYS:g}, or audit.cache-max-age in the "
+                     "configuration)")
+    run.add_argument("--cache-max-size", type=_limit, metavar="MB",
+                     help="keep at most MB megabytes of cached results, dropping the least "
+                     f"recently used (0: no limit; default {runner.DEFAULT_MAX_SIZE_MB:g}, or "
+                     "audit.cache-max-size in the configuration)")
     run.add_argument("--shard", metavar="I/N", help="audit only shard I of N (1-based)")
     run.add_argument("--no-progress", action="store_true", help="no progress on stderr")
     run.add_argument("--select", type=_csv, metavar="CODES", help="rules to enable")
@@ -165,7 +185,8 @@ def _audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         selected = shard.parse_shard(args.shard) if args.shard else None
     except ValueError as exc:
         raise UsageError(f"layerlint audit: error: {exc}") from exc
-    specs = _specs(args)
+    limits = _cache_limits(args)
+    universe = specs = _specs(args)
     if selected is not None:
         specs = shard.select(specs, *selected)
     cache_dir = Path(args.cache_dir).expanduser() if args.cache_dir else default_cache_dir()
@@ -177,9 +198,10 @@ def _audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
         progress = Progress(len(specs), stderr)
     reports = runner.run(specs, options, args.jobs or default_jobs(),
-                         progress.update if progress is not None else _ignore)
+                         progress.update if progress is not None else _ignore, universe)
     if progress is not None:
         progress.finish()
+    runner.prune(cache_dir, *limits)
     audit = Audit(reports)
     if args.json:
         from layerlint.audit.model import render_json
@@ -190,6 +212,27 @@ def _audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _ignore(outcome: object) -> None:
     pass
+
+
+def _cache_limits(args: argparse.Namespace) -> tuple[float, float]:
+    """Days and megabytes: the command line wins over the ``audit`` table of the
+    configuration found from the working directory, which wins over the defaults."""
+    from layerlint.audit import runner
+
+    age, size = args.cache_max_age, args.cache_max_size
+    if age is None or size is None:
+        from layerlint.config import ConfigError, find, load
+
+        found = find(Path.cwd())
+        if found is not None:
+            try:
+                config = load(found)
+            except ConfigError as exc:
+                raise UsageError(f"layerlint audit: {exc}") from None
+            age = config.audit_cache_max_age if age is None else age
+            size = config.audit_cache_max_size if size is None else size
+    return (runner.DEFAULT_MAX_AGE_DAYS if age is None else float(age),
+            runner.DEFAULT_MAX_SIZE_MB if size is None else float(size))
 
 
 def _merge(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

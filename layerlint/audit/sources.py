@@ -127,6 +127,7 @@ def clone_or_refresh(url: str, cache_dir: Path) -> Path:
             _git(["fetch", "--quiet", "--depth", "1", "origin", "HEAD"], cwd=target)
             _git(["reset", "--quiet", "--hard", "FETCH_HEAD"], cwd=target)
             _git(["clean", "-qffdx"], cwd=target)
+            os.utime(target)  # the last use, for pruning the cache
             return target
         except CloneError:
             pass  # a broken or stale clone: start again

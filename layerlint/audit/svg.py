@@ -21,20 +21,60 @@ class Row:
     note: str = ""  # the full label, shown as a tooltip when cut
 
 
+# Text is measured without a browser, from widths per character (in em) that are at least
+# those of the widest common sans-serif fonts (DejaVu Sans, Arial/Liberation Sans,
+# Segoe UI), so a label is never cut at the edge of the drawing; tests/audit check it in
+# Chromium. Anything outside ASCII counts as a full em.
+FONT_SIZE = 13
+MIN_BARS_WIDTH = 240
+_NARROW = frozenset("ijlftrI.,:;'|!- ()[]")
+_WIDE = frozenset("mwMW@%")
+
+
+def _em(ch: str) -> float:
+    if ch in _NARROW:
+        return 0.42
+    if ch in _WIDE or ch > "~":
+        return 1.0
+    return 0.8 if ch.isupper() else 0.64
+
+
+def text_width(text: str) -> float:
+    """Pixels that ``text`` takes at most at the charts' font size."""
+    return FONT_SIZE * sum(map(_em, text))
+
+
 def _fit(text: str, chars: int) -> str:
     return text if len(text) <= chars else text[: chars - 1] + "…"
+
+
+def _value_label(row: Row, fields: tuple[str, ...]) -> str:
+    if len(row.values) == 1:
+        return str(row.values[0])
+    return ", ".join(f"{v} {f}" for f, v in zip(fields, row.values, strict=True) if v) or "0"
 
 
 def stacked_bars(rows: list[Row], colors: tuple[str, ...], kind: str,
                  fields: tuple[str, ...], width: int = 760, label_chars: int = 30) -> str:
     """Horizontal bars, one per row, each the stack of its values. ``fields`` names each
-    value in ``data-*`` attributes (``kind`` names the group), which tests read back."""
-    bar_h, gap, label_w, right = 18, 10, 7 * label_chars + 20, 150
+    value in ``data-*`` attributes (``kind`` names the group), which tests read back.
+
+    Room on the left is the longest label's (labels longer than ``label_chars`` are cut,
+    the full text in the tooltip), on the right the longest value's ("13 cached, 57
+    uncached"); the bars get the rest of ``width``, and the drawing widens when that
+    would leave them less than ``MIN_BARS_WIDTH``."""
+    bar_h, gap, pad = 18, 10, 8
+    labels = [_fit(r.label, label_chars) for r in rows]
+    values = [_value_label(r, fields) for r in rows]
+    label_w = round(max(map(text_width, labels), default=0) + 2 * pad)
+    right = round(6 + max(map(text_width, values), default=0) + pad)
+    room = max(width - label_w - right, MIN_BARS_WIDTH)
+    width = label_w + room + right
     height = max(1, len(rows)) * (bar_h + gap) + gap
     scale_max = max((sum(r.values) for r in rows), default=0) or 1
-    room = width - label_w - right
     out = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
-           f'style="max-width:{width}px" xmlns="http://www.w3.org/2000/svg" {FONT} font-size="13">']
+           f'style="max-width:{width}px" xmlns="http://www.w3.org/2000/svg" {FONT} '
+           f'font-size="{FONT_SIZE}">']
     for i, row in enumerate(rows):
         y = gap + i * (bar_h + gap)
         attrs = " ".join(f'data-{f}="{v}"' for f, v in zip(fields, row.values, strict=True))
@@ -43,8 +83,8 @@ def stacked_bars(rows: list[Row], colors: tuple[str, ...], kind: str,
                    + escape(", ".join(f"{v} {f}" for f, v in zip(fields, row.values,
                                                                  strict=True)))
                    + "</title>")
-        out.append(f'<text x="{label_w - 8}" y="{y + bar_h - 4}" text-anchor="end" '
-                   f'fill="#1f2937">{escape(_fit(row.label, label_chars))}</text>')
+        out.append(f'<text x="{label_w - pad}" y="{y + bar_h - 4}" text-anchor="end" '
+                   f'fill="#1f2937">{escape(labels[i])}</text>')
         x = float(label_w)
         for value, color in zip(row.values, colors, strict=True):
             w = room * value / scale_max
@@ -52,11 +92,8 @@ def stacked_bars(rows: list[Row], colors: tuple[str, ...], kind: str,
                 out.append(f'<rect x="{x:.1f}" y="{y}" width="{max(w, 2):.1f}" '
                            f'height="{bar_h}" rx="3" fill="{color}"/>')
             x += w
-        total = sum(row.values)
-        label = str(total) if len(row.values) == 1 else ", ".join(
-            f"{v} {f}" for f, v in zip(fields, row.values, strict=True) if v) or "0"
         out.append(f'<text class="value" x="{x + 6:.1f}" y="{y + bar_h - 4}" '
-                   f'fill="{MUTED}">{label}</text>')
+                   f'fill="{MUTED}">{escape(values[i])}</text>')
         out.append("</g>")
     if not rows:
         out.append(f'<text x="{width / 2}" y="{gap + 12}" text-anchor="middle" '

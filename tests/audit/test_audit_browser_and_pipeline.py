@@ -3,6 +3,7 @@ organisation-audit pipeline: it passes layerlint's own check and fans out as doc
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -24,6 +25,42 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--no-first-run", f"--user-data-dir={profile}", *args],
         capture_output=True, text=True, timeout=120, check=False)
+
+
+# Appended to a copy of the page (the report itself has no script): the rendered box of every
+# text of the charts, against the drawing's viewBox, written where --dump-dom shows it.
+MEASURE = """<script>
+const out = [];
+for (const chart of document.querySelectorAll("svg.chart")) {
+  const box = chart.viewBox.baseVal;
+  for (const text of chart.querySelectorAll("text")) {
+    const b = text.getBBox();
+    if (b.width <= 0 || b.x < box.x - 0.5 || b.x + b.width > box.x + box.width + 0.5)
+      out.push(`${text.textContent}: ${b.x.toFixed(1)}+${b.width.toFixed(1)} in ${box.width}`);
+  }
+}
+document.body.setAttribute("data-measured", String(document.querySelectorAll(
+  "svg.chart text").length));
+document.body.setAttribute("data-overflow", JSON.stringify(out));
+</script>"""
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+def test_chart_labels_fit_in_chromium(tmp_path: Path) -> None:
+    from test_audit_reports import wide_audit
+
+    from layerlint.audit import report_html
+
+    page = tmp_path / "wide.html"
+    html = report_html.render(wide_audit(), generated="2024-05-01")
+    page.write_text(html.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    dom = _chromium(tmp_path / "profile", "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr
+    measured = re.search(r'data-measured="(\d+)"', dom.stdout)
+    overflow = re.search(r'data-overflow="([^"]*)"', dom.stdout)
+    assert measured is not None and overflow is not None, dom.stdout[-2000:]
+    assert int(measured.group(1)) == 2 * 3  # a label and a value per bar, 2 + 1 bars
+    assert json.loads(overflow.group(1).replace("&quot;", '"')) == []
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")

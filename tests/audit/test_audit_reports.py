@@ -237,3 +237,36 @@ def test_html_of_a_real_run_matches_its_json(tmp_path: Path) -> None:
     html = page.read_text(encoding="utf-8")
     _check_html(html, load(out))
     assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+def wide_audit() -> Audit:
+    """Labels that need room: many builds of both kinds, long names, long rule names."""
+    builds = [_build("azure-pipelines.yml", i, i < 113) for i in range(1170)]
+    findings = [_finding("LL204", "cache-never-exported", "azure-pipelines.yml", i)
+                for i in range(1234)]
+    return Audit([
+        RepoReport("a-repository-with-a-name-much-too-long-for-the-chart-WWWW", "/src/w",
+                   [{"path": "azure-pipelines.yml", "status": "linted"}], findings, builds),
+        RepoReport("mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm", "/src/m",
+                   [{"path": "azure-pipelines.yml", "status": "linted"}], [],
+                   [_build("azure-pipelines.yml", i, True) for i in range(1000, 1005)]),
+    ], "0.1.0")
+
+
+def test_chart_labels_fit_their_drawing() -> None:
+    import re
+
+    from layerlint.audit import svg
+
+    html = report_html.render(wide_audit(), generated="2024-05-01")
+    assert "113 cached, 1057 uncached" in html and "5 cached" in html
+    charts = re.findall(r'<svg class="chart".*?</svg>', html, re.S)
+    assert len(charts) == 2
+    for chart in charts:
+        width = float(re.search(r'viewBox="0 0 ([\d.]+) ', chart).group(1))  # type: ignore[union-attr]
+        for x, anchor, text in re.findall(
+                r'<text (?:class="value" )?x="([\d.]+)" y="[\d.]+"(?: text-anchor="(\w+)")?'
+                r'[^>]*>([^<]*)</text>', chart):
+            extent = svg.text_width(text.replace("&amp;", "&"))
+            left = float(x) - (extent if anchor == "end" else 0)
+            assert left >= 0 and left + extent <= width, (text, left, extent, width)

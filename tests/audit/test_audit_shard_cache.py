@@ -82,9 +82,10 @@ def test_cache_reuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     linted: list[Path] = []
     real = runner._lint
 
-    def spy(root: Path, extra: list[str], options: runner.Options) -> dict[str, Any]:
+    def spy(root: Path, extra: list[str], options: runner.Options,
+            links: tuple[runner.Link, ...] = ()) -> dict[str, Any]:
         linted.append(root)
-        return real(root, extra, options)
+        return real(root, extra, options, links)
 
     monkeypatch.setattr(runner, "_lint", spy)
     run = audit(*repos, "--json", second, "--cache-dir", cache, "--jobs", "1")
