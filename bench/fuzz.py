@@ -515,7 +515,12 @@ _PEAK = """
 import resource, sys
 from layerlint.cli import main
 code = main(sys.argv[1:])
-print("PEAK", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+try:  # VmHWM: this process's own peak (ru_maxrss carries the forked parent's over exec)
+    with open("/proc/self/status") as fh:
+        peak = next(int(x.split()[1]) for x in fh if x.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print("PEAK", peak, file=sys.stderr)
 raise SystemExit(code)
 """
 

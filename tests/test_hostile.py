@@ -112,11 +112,17 @@ def work(root: Path) -> int:
     return calls
 
 
+# The peak of this process alone: VmHWM (reset by exec), not ru_maxrss, which Linux carries
+# over from the forked parent (a large pytest process) through exec.
 MANY_BUILDS = r"""
 import resource, sys
 from layerlint.cli import main
 code = main(sys.argv[1:])
-peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    with open("/proc/self/status") as fh:
+        peak_kb = next(int(x.split()[1]) for x in fh if x.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(f"PEAK {peak_kb}", file=sys.stderr)
 raise SystemExit(code)
 """
