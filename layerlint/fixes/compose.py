@@ -142,17 +142,32 @@ def compose_fix(ctx: Context, build: Build, timeline: Timeline) -> tuple[Fix | N
 
 
 def _task_reason(build: Build) -> str:
+    """Why a DockerCompose@0/1 task is not replaced: it runs compose on a compose file it
+    writes itself, and what it changes there cannot be proven from the pipeline."""
     step = build.step
-    registry = [k for k in ("dockerRegistryEndpoint", "azureContainerRegistry",
-                            "azureSubscriptionEndpoint") if (step.input_text(k) or "").strip()]
-    if registry and (step.input_text("qualifyImageNames") or "true").strip().lower() != "false":
-        return (f"the task qualifies image names with the login server of its registry "
-                f"connection (`{registry[0]}`), which only the service connection knows, "
-                "and writes its own compose file to do it: a script cannot reproduce the "
-                "names exactly")
-    return ("a DockerCompose task builds through a compose file it rewrites (project name, "
-            "qualified image names, extra tags, `dockerComposeFileArgs`): replace it by a "
-            "script step running `docker compose build`, which can be fixed")
+
+    def has(name: str) -> bool:
+        found = step.input(name)
+        text = found[1].text(found[0]) if found else None
+        written = step.doc.text[found[0].start_mark.index:found[0].end_mark.index] if (
+            found and getattr(found[0], "start_mark", None)) else ""
+        return bool((text or "").strip() or "${{" in written or "$(" in written)
+
+    what = []
+    if any(has(k) for k in ("dockerRegistryEndpoint", "azureContainerRegistry",
+                            "azureSubscriptionEndpoint")) and (
+            step.input_text("qualifyImageNames") or "true").strip().lower() != "false":
+        what.append("qualifies image names with the login server of its registry "
+                    "connection, which only the service connection knows")
+    if any(has(k) for k in ("additionalImageTags", "includeSourceTags", "includeLatestTag")):
+        what.append("tags the images after the build")
+    if has("dockerComposeFileArgs"):
+        what.append("passes `dockerComposeFileArgs` as environment to compose")
+    what.append("runs compose on a compose file it rewrites, under a project name that "
+                "defaults to `$(Build.Repository.Name)`")
+    return ("the DockerCompose task " + "; ".join(what) + ": a replacing script cannot be "
+            "proven to name and tag the same images (a script step running `docker compose "
+            "build` can be fixed)")
 
 
 # -- one step ------------------------------------------------------------------------------

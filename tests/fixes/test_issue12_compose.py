@@ -254,6 +254,7 @@ def test_windows_job_and_tasks_get_no_fix(tmp_path: Path) -> None:
     reasons = [f["no_fix"] for f in ll(run, "LL103")]
     assert "Windows or macOS" in reasons[0]
     assert "qualifies image names" in reasons[1]
+    assert "project name" in reasons[1]
 
 
 def _cmp(orig: str, new: str) -> str:
