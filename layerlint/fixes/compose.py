@@ -440,7 +440,7 @@ def _plan(ctx: Context, build: Build, timeline: Timeline, images: EarlierImages,
     read = _read_compose(ctx.files, build, scan)
     if isinstance(read, str):
         return read
-    services, compose_dir, rel_dir = read
+    services, compose_dir, rel_dir, default = read
     by_name = {s.name: s for s in services}
     why_unsafe = ""
     for w in scan.services:
@@ -464,7 +464,7 @@ def _plan(ctx: Context, build: Build, timeline: Timeline, images: EarlierImages,
             name = f"{base}-{n}"
         taken.add(name)
         s.dir = name
-    flags = [f"--builder {BUILDER}"]
+    flags = [f"--builder {BUILDER}"] + ([f"-f {default}"] if default else [])
     for s in chosen:
         if rel_dir not in ("", ".") and "://" not in s.context:
             ctx_path = posixpath.normpath(posixpath.join(rel_dir, s.context))
@@ -529,10 +529,12 @@ def _flag_text(run: ScriptRun, verb: Word, flags: list[str]) -> str:
 
 # -- the compose file ----------------------------------------------------------------------
 def _read_compose(files: RepoFiles, build: Build, scan: _Scan
-                  ) -> tuple[list[Service], Path, str] | str:
+                  ) -> tuple[list[Service], Path, str, str | None] | str:
     """The built services of the compose files the command reads, merged as compose
     merges them; the first file's directory (in the repository, and as the command
-    names it relative to its working directory)."""
+    names it relative to its working directory); the default file's name when the command
+    names none (bake must be given it: its own default list also reads ``docker-bake.*``
+    files and every compose name present, where compose takes the first)."""
     run = build.script
     assert run is not None
     sub = run.substitute
@@ -544,6 +546,7 @@ def _read_compose(files: RepoFiles, build: Build, scan: _Scan
             return (f"the compose file `{missing[0]}` is not in the repository (or is named "
                     "by a value the linter cannot know), so its services are unknown")
         found = [p for p in paths if p is not None]
+        default = None
         rel_dir = posixpath.dirname(written[0].replace("\\", "/"))
         if rel_dir.startswith("$("):
             return "the compose file is named from a macro, so its directory is not known"
@@ -554,6 +557,7 @@ def _read_compose(files: RepoFiles, build: Build, scan: _Scan
             return ("no compose file in the command's directory is in the repository, so its "
                     "services are unknown")
         found = [first[1]]
+        default = first[0]
         override = next((p for c in OVERRIDE_NAMES
                          if (p := files.local(build.cwd, c)) is not None), None)
         if override is not None:
@@ -569,7 +573,7 @@ def _read_compose(files: RepoFiles, build: Build, scan: _Scan
                         "the compose file, bake from its working directory")
     merged: dict[str, dict[str, Any]] = {}
     for path in found:
-        data = _load(path)
+        data = _load(files, path)
         if isinstance(data, str):
             return data
         if "include" in data:
@@ -627,7 +631,7 @@ def _read_compose(files: RepoFiles, build: Build, scan: _Scan
         elif isinstance(raw_args, dict):
             args = {str(k): (None if v is None else str(v)) for k, v in raw_args.items()}
         out.append(Service(name, image.strip(), context, dockerfile, args))
-    return out, compose_dir, rel_dir
+    return out, compose_dir, rel_dir, default
 
 
 def _cwd_dir(files: RepoFiles, build: Build) -> Path | None:
@@ -639,18 +643,57 @@ def _cwd_dir(files: RepoFiles, build: Build) -> Path | None:
     return files.root / cwd.key[len(SOURCES):].lstrip("/")
 
 
-def _load(path: Path) -> dict[str, Any] | str:
-    from ruamel.yaml import YAML
+MAX_NODES = 100_000
 
-    try:
-        if path.stat().st_size > 1024 * 1024:
-            return f"`{path.name}` is too large to read"
-        data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-    except Exception:  # any unreadable compose file means no fix
+
+def _load(files: RepoFiles, path: Path) -> dict[str, Any] | str:
+    """The compose file as plain data, read through the engine's loader (its limits on
+    size, aliases and encodings); ``<<`` merge keys applied."""
+    from layerlint.document import DocumentError
+
+    doc = files.load(path)
+    if isinstance(doc, DocumentError) or doc.root is None:
         return f"`{path.name}` cannot be read as YAML"
+    budget = [MAX_NODES]
+    try:
+        data = _plain(doc.root, budget)
+    except _TooLarge:
+        return f"`{path.name}` is too large to read"
     if not isinstance(data, dict):
         return f"`{path.name}` is not a compose file"
     return data
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _plain(node: object, budget: list[int]) -> Any:
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge
+    if isinstance(node, MappingNode):
+        out: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
+        for k, v in node.value:
+            key = getattr(k, "value", None)
+            if key == "<<" or getattr(k, "tag", "") == "tag:yaml.org,2002:merge":
+                for m in (v.value if isinstance(v, SequenceNode) else [v]):
+                    value = _plain(m, budget)
+                    if isinstance(value, dict):
+                        merged = {**value, **merged}
+                continue
+            out[str(key)] = _plain(v, budget)
+        return {**merged, **out}
+    if isinstance(node, SequenceNode):
+        return [_plain(v, budget) for v in node.value]
+    value = getattr(node, "value", None)
+    tag = getattr(node, "tag", "")
+    if tag.endswith(":null"):
+        return None
+    return value
 
 
 def _repo_dockerfile(ctx: Context, build: Build, s: Service) -> str | None:

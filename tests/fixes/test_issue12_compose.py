@@ -69,7 +69,7 @@ def test_compose_build_becomes_bake_with_a_cache_per_service(tmp_path: Path) -> 
     assert finding(run)["fix"]["applicability"] == "safe"
     text = fixed(run)
     assert "docker compose build" not in text
-    assert "docker buildx bake --builder layerlint" in text
+    assert "docker buildx bake --builder layerlint \\\n      -f docker-compose.yml" in text
     assert "--set '*.args.'VERSION=$(Build.BuildId)" in text
     assert ("--set 'web.cache-to=type=local,dest=$(Pipeline.Workspace)/docker_cache/"
             "compose-web-new,mode=max'") in text
@@ -177,6 +177,23 @@ def test_no_fix_where_bake_would_differ(tmp_path: Path, command: str, compose: s
     assert not f.get("fix"), f
     assert reason in f["no_fix"], f["no_fix"]
     assert fixed(run) == (run.before / "azure-pipelines.yml").read_text(encoding="utf-8")
+    all_checks(run)
+
+
+def test_compose_file_with_merge_keys_and_a_bake_file_beside_it(tmp_path: Path) -> None:
+    """`<<:` merge keys are applied; bake is given the compose file by name, so a
+    `docker-bake.hcl` beside it is not read."""
+    compose = ("x-build: &b\n  context: ./api\n"
+               "services:\n  api:\n    image: a/api\n    build:\n      <<: *b\n"
+               "      target: final\n")
+    run = fix(tmp_path, {**FILES, "docker-compose.yml": compose,
+                         "docker-bake.hcl": 'target "x" {}\n',
+                         "azure-pipelines.yml": pipe("""\
+        steps:
+        - script: docker compose build
+        """)})
+    assert "docker buildx bake --builder layerlint -f docker-compose.yml" in fixed(run)
+    assert "api/Dockerfile" in caches(run)[0]["inputs"]["key"]
     all_checks(run)
 
 

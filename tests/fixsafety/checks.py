@@ -574,6 +574,8 @@ COMPOSE_BUILD_VALUE = {"--build-arg", "--builder", "--ssh", "-m", "--memory", "-
 # flags), or the project name (used only for images without `image:`, which the fix
 # refuses)
 COMPOSE_DROPPABLE = {"--parallel", "--force-rm", "--rm", "--compress", "-p", "--project-name"}
+COMPOSE_DEFAULT_NAMES = {"compose.yaml", "compose.yml", "docker-compose.yml",
+                         "docker-compose.yaml"}
 BAKE_ADDED_SET = re.compile(r"^[A-Za-z0-9_-]+\.(cache-from|cache-to|context)=")
 
 
@@ -644,6 +646,8 @@ def compare_compose_bake(ow: list[str], fw: list[str]) -> str | None:
         return f"services {opos} became {fpos}"
     ofiles = [v for k, v in oopts if k in ("-f", "--file")]
     ffiles = [v for k, v in fopts if k in ("-f", "--file")]
+    if not ofiles and len(ffiles) == 1 and ffiles[0] in COMPOSE_DEFAULT_NAMES:
+        ofiles = ffiles  # the file compose found by default, named for bake
     if ofiles != ffiles:
         return f"compose files {ofiles} became {ffiles}"
     want: list[tuple[str, str | None]] = []
