@@ -112,7 +112,11 @@ class _Job:
     step's fix."""
 
     taken: set[str]
+    by_step: dict[int, list[Build]]
+    images: EarlierImages
     steps: dict[int, _StepFix] = field(default_factory=dict)
+    next: int = 0  # position in ``order`` of the next step to plan
+    order: list[int] = field(default_factory=list)
 
 
 _MEMO: weakref.WeakKeyDictionary[Timeline, _Job] = weakref.WeakKeyDictionary()
@@ -128,13 +132,19 @@ def compose_fix(ctx: Context, build: Build, timeline: Timeline) -> tuple[Fix | N
         return None, _task_reason(build)
     job = _MEMO.get(timeline)
     if job is None:
-        job = _MEMO[timeline] = _Job(_taken_dirs(timeline))
+        by_step: dict[int, list[Build]] = {}
+        for b in timeline.builds:
+            if b.kind == "compose" and not b.cached and b.docker is not None:
+                by_step.setdefault(b.index, []).append(b)
+        job = _MEMO[timeline] = _Job(_taken_dirs(timeline), by_step, EarlierImages(timeline),
+                                     order=sorted(by_step))
+    while build.index not in job.steps and job.next < len(job.order):
+        index = job.order[job.next]  # cache dir names are given in step order
+        job.next += 1
+        job.steps[index] = _fix_step(ctx, timeline, job.by_step[index], job)
     found = job.steps.get(build.index)
     if found is None:
-        for index in sorted({b.index for b in timeline.builds if b.kind == "compose"}):
-            if index <= build.index and index not in job.steps:  # names in step order
-                job.steps[index] = _fix_step(ctx, timeline, index, job.taken)
-        found = job.steps[build.index]
+        return None, "the command could not be read"
     reason = found.reasons.get(id(build))
     if reason is not None:
         return None, reason
@@ -171,15 +181,11 @@ def _task_reason(build: Build) -> str:
 
 
 # -- one step ------------------------------------------------------------------------------
-def _fix_step(ctx: Context, timeline: Timeline, index: int, taken: set[str]) -> _StepFix:
+def _fix_step(ctx: Context, timeline: Timeline, builds: list[Build], job: _Job) -> _StepFix:
     out = _StepFix()
-    builds = [b for b in timeline.builds
-              if b.index == index and b.kind == "compose" and not b.cached
-              and b.docker is not None]
-    images = EarlierImages(timeline)
     plans: list[_Plan] = []
     for build in builds:
-        plan = _plan(ctx, build, timeline, images, taken)
+        plan = _plan(ctx, build, timeline, job.images, job.taken)
         if isinstance(plan, str):
             out.reasons[id(build)] = plan
         else:
@@ -261,16 +267,15 @@ def _needs_identity(ctx: Context, timeline: Timeline, plans: list[_Plan]) -> boo
     if needs_identity(ctx, timeline, [p.build for p in plans],
                       [s.name for p in plans for s in p.services]):
         return True
-    # the same services built in another job of the file share the key text
-    names = {s.name for p in plans for s in p.services}
-    others = 0
-    for t in ctx.timelines:
-        if t is timeline:
-            continue
-        for b in t.builds:
-            if b.kind == "compose":
-                others += 1
-    return bool(names) and others > 0
+    # another job of the file running a compose build would share the key text
+    jobs = _COMPOSE_JOBS.get(ctx)
+    if jobs is None:
+        jobs = _COMPOSE_JOBS[ctx] = sum(
+            1 for t in ctx.timelines if any(b.kind == "compose" for b in t.builds))
+    return jobs > 1
+
+
+_COMPOSE_JOBS: weakref.WeakKeyDictionary[Context, int] = weakref.WeakKeyDictionary()
 
 
 # -- one command ---------------------------------------------------------------------------
