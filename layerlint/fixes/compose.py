@@ -89,6 +89,7 @@ class Service:
     dockerfile: str
     args: dict[str, str | None]
     dir: str = ""  # cache dir name under docker_cache/
+    key_file: str | None = None  # the Dockerfile, relative to the repository root
 
 
 @dataclass
@@ -117,6 +118,9 @@ class _Job:
     steps: dict[int, _StepFix] = field(default_factory=dict)
     next: int = 0  # position in ``order`` of the next step to plan
     order: list[int] = field(default_factory=list)
+    os: str | None = None
+    step_os: dict[str, str | None] = field(default_factory=dict)  # by condition text
+    composes: dict[tuple[str, tuple[str, ...]], Any] = field(default_factory=dict)
 
 
 _MEMO: weakref.WeakKeyDictionary[Timeline, _Job] = weakref.WeakKeyDictionary()
@@ -125,11 +129,6 @@ _MEMO: weakref.WeakKeyDictionary[Timeline, _Job] = weakref.WeakKeyDictionary()
 def compose_fix(ctx: Context, build: Build, timeline: Timeline) -> tuple[Fix | None, str]:
     """The fix that caches ``build`` (with the other compose builds of its step), or None
     and the reason there is none."""
-    why = job_os_reason(timeline)
-    if why is not None:
-        return None, f"no fix on Windows or macOS jobs: {why}"
-    if build.docker is None:
-        return None, _task_reason(build)
     job = _MEMO.get(timeline)
     if job is None:
         by_step: dict[int, list[Build]] = {}
@@ -137,7 +136,11 @@ def compose_fix(ctx: Context, build: Build, timeline: Timeline) -> tuple[Fix | N
             if b.kind == "compose" and not b.cached and b.docker is not None:
                 by_step.setdefault(b.index, []).append(b)
         job = _MEMO[timeline] = _Job(_taken_dirs(timeline), by_step, EarlierImages(timeline),
-                                     order=sorted(by_step))
+                                     order=sorted(by_step), os=job_os_reason(timeline))
+    if job.os is not None:
+        return None, f"no fix on Windows or macOS jobs: {job.os}"
+    if build.docker is None:
+        return None, _task_reason(build)
     while build.index not in job.steps and job.next < len(job.order):
         index = job.order[job.next]  # cache dir names are given in step order
         job.next += 1
@@ -185,7 +188,7 @@ def _fix_step(ctx: Context, timeline: Timeline, builds: list[Build], job: _Job) 
     out = _StepFix()
     plans: list[_Plan] = []
     for build in builds:
-        plan = _plan(ctx, build, timeline, job.images, job.taken)
+        plan = _plan(ctx, build, timeline, job)
         if isinstance(plan, str):
             out.reasons[id(build)] = plan
         else:
@@ -206,7 +209,7 @@ def _fix_step(ctx: Context, timeline: Timeline, builds: list[Build], job: _Job) 
     services = [s for p in plans for s in p.services]
     for p in plans:
         for s in p.services:
-            segment = dockerfile_segment(_repo_dockerfile(ctx, p.build, s), root)
+            segment = dockerfile_segment(s.key_file, root)
             before.append(cache_step_lines(s.dir, segment, f"{CACHE_ROOT}/{s.dir}", identity,
                                            s.dir, condition))
     dirs = [f"{CACHE_ROOT}/{s.dir}" for s in services]
@@ -409,8 +412,7 @@ def _raw(run: ScriptRun | None, w: Word) -> str | None:
     return run.text[w.start:w.end]
 
 
-def _plan(ctx: Context, build: Build, timeline: Timeline, images: EarlierImages,
-          taken: set[str]) -> _Plan | str:
+def _plan(ctx: Context, build: Build, timeline: Timeline, job: _Job) -> _Plan | str:
     docker, run = build.docker, build.script
     if docker is None or run is None:
         return "the command could not be read"
@@ -419,7 +421,10 @@ def _plan(ctx: Context, build: Build, timeline: Timeline, images: EarlierImages,
                 "would split it in two (build with `docker compose build` first)")
     if docker.no_cache:
         return "the build runs with --no-cache on purpose"
-    why = step_os_reason(build, timeline.job)
+    condition = build.step.text("condition") or ""
+    if condition not in job.step_os:
+        job.step_os[condition] = step_os_reason(build, timeline.job)
+    why = job.step_os[condition]
     if why is not None:
         return f"no fix on Windows or macOS jobs: {why}"
     if run.shell != "bash":
@@ -442,7 +447,7 @@ def _plan(ctx: Context, build: Build, timeline: Timeline, images: EarlierImages,
         return scan
     if ctx.files is None:
         return "the compose file is not in the repository, so its services are unknown"
-    read = _read_compose(ctx.files, build, scan)
+    read = _compose_of(ctx.files, build, scan, job)
     if isinstance(read, str):
         return read
     services, compose_dir, rel_dir, default = read
@@ -464,10 +469,10 @@ def _plan(ctx: Context, build: Build, timeline: Timeline, images: EarlierImages,
     for s in chosen:
         base = "compose-" + re.sub(r"[^a-z0-9._-]+", "-", s.name.lower())
         name, n = base, 1
-        while name in taken:
+        while name in job.taken:
             n += 1
             name = f"{base}-{n}"
-        taken.add(name)
+        job.taken.add(name)
         s.dir = name
     flags = [f"--builder {BUILDER}"] + ([f"-f {default}"] if default else [])
     for s in chosen:
@@ -497,8 +502,21 @@ def _plan(ctx: Context, build: Build, timeline: Timeline, images: EarlierImages,
         return "the command's text could not be mapped back to the file"
     edits.append(verb)
     if not why_unsafe:
-        why_unsafe = _local_base(ctx, build, chosen, services, compose_dir, images) or ""
+        why_unsafe = _local_base(ctx, build, chosen, services, compose_dir, job.images) or ""
+    for s in chosen:
+        s.key_file = _repo_dockerfile(ctx, compose_dir, s)
     return _Plan(build, chosen, edits, why_unsafe)
+
+
+def _compose_of(files: RepoFiles, build: Build, scan: _Scan, job: _Job) -> Any:
+    """:func:`_read_compose`, once per working directory and file list in the job (the
+    services are copied: each build gets its own cache dir names)."""
+    import copy
+
+    key = (build.cwd.key, tuple(w.value for w in scan.files))
+    if key not in job.composes:
+        job.composes[key] = _read_compose(files, build, scan)
+    return copy.deepcopy(job.composes[key])
 
 
 def _quote_set(flag: str) -> str:
@@ -701,17 +719,10 @@ def _plain(node: object, budget: list[int]) -> Any:
     return value
 
 
-def _repo_dockerfile(ctx: Context, build: Build, s: Service) -> str | None:
+def _repo_dockerfile(ctx: Context, compose_dir: Path, s: Service) -> str | None:
     """The service's Dockerfile, relative to the repository root."""
     if ctx.files is None or "://" in s.context:
         return None
-    scan = _scan(build)
-    if isinstance(scan, str):
-        return None
-    read = _read_compose(ctx.files, build, scan)
-    if isinstance(read, str):
-        return None
-    compose_dir = read[1]
     try:
         path = (compose_dir / s.context / s.dockerfile).resolve()
         return path.relative_to(ctx.files.root).as_posix()
