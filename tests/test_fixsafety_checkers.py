@@ -158,9 +158,14 @@ def test_stub_fails_every_build_spelling(tmp_path: Path) -> None:
     sb = Sandbox(tmp_path)
     builds = ["docker build .", "docker image build .", "docker builder build .",
               "docker buildx build .", "docker buildx b .", "docker --context x build .",
-              "docker buildx --builder b build .", "sudo docker build ."]
+              "docker buildx --builder b build .", "sudo docker build .",
+              # compose builds and bake fail too, so that the LL103 fix is judged
+              "docker compose build", "docker compose -f c.yml -p x build api",
+              "docker compose up -d --build", "docker-compose -f c.yml build",
+              "docker-compose up --build", "docker buildx bake -f c.yml --load"]
     others = ["docker push app", "docker buildx inspect x", "docker run --rm app build",
-              "somethingunknown --flag", "docker compose build"]
+              "somethingunknown --flag", "docker compose up -d", "docker-compose push",
+              "docker compose -f build.yml push"]
     for cmd in builds:
         res = sb.run_variants(cmd, [("x:last", "FAIL", ""), ("y:last", "OK", "")])
         assert res["x:last"].status == 1 and res["y:last"].status == 0, cmd

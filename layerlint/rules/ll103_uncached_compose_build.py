@@ -26,19 +26,24 @@ Good example
           cache_to: [type=local,dest=/home/vsts/work/1/docker_cache/api-new,mode=max]
 
 Fix
-    None in v1 (report only).
+    ``docker compose build`` / ``docker-compose build`` in a bash script becomes ``docker
+    buildx bake`` over the same compose files, with a local cache per built service, its
+    Cache@2 step and rotation (:mod:`layerlint.fixes.compose`), where bake provably builds
+    what compose built. DockerCompose tasks, ``up --build`` and compose files the fix
+    cannot read: no fix, and the finding says why.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from layerlint.finding import Fix
 from layerlint.rules.base import Context, Hit, RuleMeta, hosted_severity
-from layerlint.timeline import Timeline
+from layerlint.timeline import Build, Timeline
 
 META = RuleMeta(
     "LL103", "uncached-compose-build",
-    "A compose build runs without cache configuration.", "warning",
+    "A compose build runs without cache configuration.", "warning", "safe",
 )
 
 
@@ -57,17 +62,15 @@ def check(ctx: Context) -> Iterator[Hit]:
                 "`cache_from`/`cache_to` for every built service and restore the cache dir "
                 "with Cache@2"
             )
+            fix, why_not = _fix(ctx, build, timeline)
             yield Hit(META.code, build.doc, build.start, build.end, message, build.via,
-                      hosted_severity(timeline.job, META.severity), no_fix=_no_fix(timeline))
+                      hosted_severity(timeline.job, META.severity), fix,
+                      no_fix="" if fix else why_not)
 
 
-def _no_fix(timeline: Timeline) -> str:
-    """Why there is no fix (said in ``--show-fixes`` and JSON ``no_fix``)."""
-    from layerlint.fixes.platform import job_os_reason
+def _fix(ctx: Context, build: Build, timeline: Timeline) -> tuple[Fix | None, str]:
+    """The bake rewrite, or None and why there is none (said in ``--show-fixes`` and JSON
+    ``no_fix``)."""
+    from layerlint.fixes.compose import compose_fix
 
-    why = job_os_reason(timeline)
-    if why is not None:
-        return f"no fix on Windows or macOS jobs: {why}"
-    return ("no automatic fix for compose builds yet: declare `cache_from`/`cache_to` in the "
-            "compose file, or build with `docker buildx bake -f COMPOSE --set "
-            "SERVICE.cache-from=... --set SERVICE.cache-to=... --load`")
+    return compose_fix(ctx, build, timeline)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import io
+import itertools
 import json
 import os
 import re
@@ -547,6 +548,7 @@ def check_args(run: RepoRun) -> list[Failure]:
                 continue
             if so[1] == sf[1]:
                 continue
+            fails += _compose_args(run, file, so, sf)
             bo, bf = _builds(so[0], so[1]), _builds(sf[0], sf[1])
             if len(bo) != len(bf):
                 fails.append(Failure("2-args", run.name, file, sf[2],
@@ -559,6 +561,138 @@ def check_args(run: RepoRun) -> list[Failure]:
                     fails.append(Failure("2-args", run.name, file, line, why,
                                          so[1][ob.command.start:ob.command.end],
                                          sf[1][fb.command.start:fb.command.end]))
+    return fails
+
+
+# -- compose builds rewritten to bake (LL103) ------------------------------------------------
+COMPOSE_GLOBAL_VALUE = {"-f", "--file", "-p", "--project-name", "--profile", "--env-file",
+                        "--project-directory", "--ansi", "--parallel", "--progress", "-H",
+                        "--host", "-c", "--context", "--log-level", "--tlscacert",
+                        "--tlscert", "--tlskey"}
+COMPOSE_BUILD_VALUE = {"--build-arg", "--builder", "--ssh", "-m", "--memory", "--progress"}
+# compose build flags that a bake rewrite may drop: no effect on a BuildKit build (v1
+# flags), or the project name (used only for images without `image:`, which the fix
+# refuses)
+COMPOSE_DROPPABLE = {"--parallel", "--force-rm", "--rm", "--compress", "-p", "--project-name"}
+COMPOSE_DEFAULT_NAMES = {"compose.yaml", "compose.yml", "docker-compose.yml",
+                         "docker-compose.yaml"}
+BAKE_ADDED_SET = re.compile(r"^[A-Za-z0-9_-]+\.(cache-from|cache-to|context)=")
+
+
+def _compose_or_bake(shell: str, text: str) -> list[list[str]]:
+    """The word values of each compose build and each ``docker buildx bake``, in order."""
+    cmds = parse_bash(text) if shell == "bash" else parse_powershell(text)
+    out = []
+    for c in cmds:
+        words = [w.value for w in c.words]
+        d = parse_docker(c)
+        bake = any(a == "buildx" and b == "bake" for a, b in itertools.pairwise(words))
+        if (isinstance(d, DockerBuild) and d.compose) or bake:
+            out.append(words)
+    return out
+
+
+def _split_compose(words: list[str]) -> tuple[list[str], list[tuple[str, str | None]],
+                                               list[str]] | None:
+    """(prefix words, options as (flag, value), positionals) of a compose build or a bake."""
+    i = 0
+    while i < len(words) and (re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[i])
+                              or words[i] == "sudo"):
+        i += 1
+    prefix = words[:i]
+    tool = words[i].rsplit("/", 1)[-1] if i < len(words) else ""
+    if tool == "docker-compose":
+        i += 1
+    elif tool == "docker" and i + 2 < len(words) and words[i + 1] in ("compose", "buildx"):
+        i += 2
+        if words[i - 1] == "buildx":
+            if words[i] != "bake":
+                return None
+            i += 1
+    else:
+        return None
+    opts: list[tuple[str, str | None]] = []
+    pos: list[str] = []
+    bake = "bake" in words[:i]
+    verb = bake
+    while i < len(words):
+        w = words[i]
+        i += 1
+        if not verb and w == "build":
+            verb = True
+            continue
+        if w.startswith("-") and len(w) > 1:
+            flag, eq, value = w.partition("=")
+            takes = (flag in {"-f", "--file", "--set", "--builder", "--progress", "--allow",
+                              "--call", "--metadata-file", "--provenance", "--sbom"}
+                     if bake else flag in (COMPOSE_BUILD_VALUE if verb
+                                           else COMPOSE_GLOBAL_VALUE))
+            if takes and not eq and i < len(words):
+                value, i = words[i], i + 1
+            opts.append((flag, value if (takes or eq) else None))
+        else:
+            pos.append(w)
+    return prefix, opts, pos
+
+
+def compare_compose_bake(ow: list[str], fw: list[str]) -> str | None:
+    o, f = _split_compose(ow), _split_compose(fw)
+    if o is None or f is None:
+        return "a compose build the harness cannot read"
+    (opre, oopts, opos), (fpre, fopts, fpos) = o, f
+    if opre != fpre:
+        return f"the words before the command changed: {opre} became {fpre}"
+    if opos != fpos:
+        return f"services {opos} became {fpos}"
+    ofiles = [v for k, v in oopts if k in ("-f", "--file")]
+    ffiles = [v for k, v in fopts if k in ("-f", "--file")]
+    if not ofiles and len(ffiles) == 1 and ffiles[0] in COMPOSE_DEFAULT_NAMES:
+        ofiles = ffiles  # the file compose found by default, named for bake
+    if ofiles != ffiles:
+        return f"compose files {ofiles} became {ffiles}"
+    want: list[tuple[str, str | None]] = []
+    for k, v in oopts:
+        if k in ("-f", "--file") or k in COMPOSE_DROPPABLE:
+            continue
+        if k == "--pull":
+            want.append(("--pull", None))
+        elif k in ("-q", "--quiet"):
+            want.append(("--progress", "quiet"))
+        elif k == "--progress":
+            want.append(("--progress", v))
+        elif k == "--build-arg" and v and "=" in v:
+            want.append(("--set", f"*.args.{v}"))
+        else:
+            return f"compose flag {k} {v or ''} is neither kept nor mapped by the bake rewrite"
+    have = [(k, v) for k, v in fopts if k not in ("-f", "--file")]
+    for w in want:
+        if w not in have:
+            return f"{w[0]} {w[1] or ''} missing from the bake command"
+        have.remove(w)
+    stray = [f"{k} {v or ''}".strip() for k, v in have
+             if not (k in ("--builder", "--load")
+                     or (k == "--set" and v is not None and BAKE_ADDED_SET.match(v)))]
+    if stray:
+        return f"the fix added words that are not cache/builder flags: {stray}"
+    return None
+
+
+def _compose_args(run: RepoRun, file: str, so: tuple[str, str, int],
+                  sf: tuple[str, str, int]) -> list[Failure]:
+    """Check 2 for compose builds: each one is kept as it was or rewritten to bake with
+    every compose file, service and flag kept or mapped."""
+    co, cf = _compose_or_bake(so[0], so[1]), _compose_or_bake(sf[0], sf[1])
+    if len(co) != len(cf):
+        return [Failure("2-args", run.name, file, sf[2],
+                        f"{len(co)} compose builds became {len(cf)}", so[1], sf[1])]
+    fails = []
+    for ow, fw in zip(co, cf, strict=True):
+        if ow == fw:
+            continue
+        why = compare_compose_bake(ow, fw)
+        if why:
+            fails.append(Failure("2-args", run.name, file, sf[2], why, " ".join(ow),
+                                 " ".join(fw)))
     return fails
 
 
@@ -689,7 +823,7 @@ def _builds_in(step: Step) -> bool:
     if (step.task or "").startswith("docker@"):
         return True
     sc = step.script()
-    return bool(sc) and bool(_builds(sc[0], sc[1]))
+    return bool(sc) and bool(_builds(sc[0], sc[1]) or _compose_or_bake(sc[0], sc[1]))
 
 
 def check_conditions(run: RepoRun) -> list[Failure]:

@@ -9,9 +9,11 @@ template expressions ``${{ ... }}`` become a placeholder word.
 Stub modes (``LLSTUB_MODE``):
 
 - ``FAIL``: every image build (``build``, ``image build``, ``builder build``, ``buildx build``,
-  ``buildx b``, after any global options) exits 1; every other docker command exits 0.
-- ``OK``: every docker command exits 0; a build creates each ``--cache-to`` local ``dest`` dir,
-  as buildx does when it exports.
+  ``buildx b``, ``buildx bake``, ``compose build``, ``compose up --build``, and the same with
+  the ``docker-compose`` binary, after any global options) exits 1; every other docker
+  command exits 0.
+- ``OK``: every docker command exits 0; a build creates each ``--cache-to`` local ``dest`` dir
+  (bake: each ``--set TARGET.cache-to=``), as buildx does when it exports.
 - ``NOEXPORT``: every docker command exits 0 and nothing is created (a build that did not run).
 """
 
@@ -27,6 +29,29 @@ from pathlib import Path
 DOCKER_STUB = r"""#!/bin/bash
 # fix-safety docker stub: see tests/fixsafety/sandbox.py
 args=("$@"); n=${#args[@]}; i=0
+compose_build() {  # compose global options, then `build`, or `up` with `--build`
+  local k=$1
+  while (( k < n )); do
+    case "${args[k]}" in
+      -f|--file|-p|--project-name|--profile|--env-file|--project-directory|--ansi|--progress|\
+      --parallel|-H|--host|-c|--context|--log-level|--tlscacert|--tlscert|--tlskey) k=$((k+2));;
+      -*) k=$((k+1));;
+      *) break;;
+    esac
+  done
+  case "${args[k]:-}" in
+    build) return 0;;
+    up) local a; for a in "${args[@]:k+1}"; do [[ "$a" == --build ]] && return 0; done;;
+  esac
+  return 1
+}
+if [[ "${0##*/}" == docker-compose ]]; then
+  build=0; compose_build 0 && build=1
+  [[ -n "${LLSTUB_LOG:-}" ]] && echo "docker-compose $*" >> "$LLSTUB_LOG"
+  (( build )) || exit 0
+  [[ "${LLSTUB_MODE:-OK}" == FAIL ]] && { echo "stub: build failed" >&2; exit 1; }
+  exit 0
+fi
 while (( i < n )); do
   case "${args[i]}" in
     -H|--host|-c|--context|--config|-l|--log-level|--tlscacert|--tlscert|--tlskey) i=$((i+2));;
@@ -38,12 +63,13 @@ sub="${args[i]:-}"; build=0
 case "$sub" in
   build) build=1;;
   image|builder) [[ "${args[i+1]:-}" == build ]] && build=1;;
+  compose) compose_build $((i+1)) && build=1;;
   buildx)
     j=$((i+1))
     while (( j < n )); do
       case "${args[j]}" in --builder) j=$((j+2));; -*) j=$((j+1));; *) break;; esac
     done
-    case "${args[j]:-}" in build|b) build=1;; esac;;
+    case "${args[j]:-}" in build|b|bake) build=1;; esac;;
 esac
 [[ -n "${LLSTUB_LOG:-}" ]] && echo "docker $*" >> "$LLSTUB_LOG"
 (( build )) || exit 0
@@ -56,6 +82,8 @@ for a in "$@"; do
   v=""
   if [[ "$prev" == --cache-to ]]; then v="$a"; fi
   if [[ "$a" == --cache-to=* ]]; then v="${a#--cache-to=}"; fi
+  if [[ "$prev" == --set && "$a" == *.cache-to=* ]]; then v="${a#*.cache-to=}"; fi
+  if [[ "$a" == --set=*.cache-to=* ]]; then v="${a#*.cache-to=}"; fi
   if [[ -n "$v" && ( "$v" != *type=* || "$v" == *type=local* ) ]]; then
     if [[ ",$v" =~ ,dest=([^,]*) ]]; then
       mkdir -p -- "${BASH_REMATCH[1]}" && echo '{}' > "${BASH_REMATCH[1]}/index.json"
@@ -113,6 +141,7 @@ class Sandbox:
             d.mkdir(parents=True, exist_ok=True)
         self._write(self.bin / "docker", DOCKER_STUB)
         self._write(self.bin / "docker.exe", DOCKER_STUB)
+        self._write(self.bin / "docker-compose", DOCKER_STUB)
         self._write(self.bin / "sudo", PASS_THROUGH)
         for name in ("sleep", "curl", "wget", "az", "git", "kubectl", "helm", "apt-get"):
             self._write(self.bin / name, NOOP)
