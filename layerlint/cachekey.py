@@ -13,8 +13,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
+
+from layerlint._record import Record
 
 Kind = Literal["literal", "static", "run", "path", "unknown"]
 
@@ -38,11 +39,16 @@ _MACRO = re.compile(r"\$\(([A-Za-z_][\w.\-]*)\)")
 _PATH_CHARS = re.compile(r"^[^\x00-\x1f]*$")  # on Linux only NUL and "/" are not file-name chars
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(Record):
+    __slots__ = ("expanded", "kind", "text")
     text: str  # as written (after template substitution), trimmed
     kind: Kind
     expanded: str  # with the macros layerlint knows expanded
+
+    def __init__(self, text: str, kind: Kind, expanded: str) -> None:
+        self.text = text
+        self.kind = kind
+        self.expanded = expanded
 
     @property
     def quoted(self) -> bool:

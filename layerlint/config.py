@@ -19,10 +19,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from layerlint._record import Record
 from layerlint.severity_types import Severity
 
 Agents = Literal["auto", "hosted", "self-hosted"]
@@ -35,24 +35,68 @@ class ConfigError(Exception):
     """A config file that cannot be used; the message names the file and the key."""
 
 
-@dataclass(frozen=True)
-class Config:
-    path: Path | None = None  # None: no config file
-    root: Path = field(default_factory=Path.cwd)  # globs and paths are relative to this
-    select: tuple[str, ...] | None = None
-    extend_select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    severity: Mapping[str, Severity] = field(default_factory=dict)
-    exclude: tuple[str, ...] | None = None  # None: not set (the default excludes apply)
-    extend_exclude: tuple[str, ...] = ()
-    agents: Agents = "auto"
-    registries: Mapping[str, str] = field(default_factory=dict)
-    template_repos: Mapping[str, Path] = field(default_factory=dict)
-    fix_style: FixStyle = "inline"
-    fix_template: Path | None = None
-    audit_cache_max_age: float | None = None  # days; None: the default
-    audit_cache_max_size: float | None = None  # megabytes; None: the default
+class Config(Record):
+    __slots__ = (
+        "agents",
+        "audit_cache_max_age",
+        "audit_cache_max_size",
+        "exclude",
+        "extend_exclude",
+        "extend_select",
+        "fix_style",
+        "fix_template",
+        "ignore",
+        "path",
+        "per_file_ignores",
+        "registries",
+        "root",
+        "select",
+        "severity",
+        "template_repos",
+    )
+    path: Path | None  # None: no config file
+    root: Path  # globs and paths are relative to this
+    select: tuple[str, ...] | None
+    extend_select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...]
+    severity: Mapping[str, Severity]
+    exclude: tuple[str, ...] | None  # None: not set (the default excludes apply)
+    extend_exclude: tuple[str, ...]
+    agents: Agents
+    registries: Mapping[str, str]
+    template_repos: Mapping[str, Path]
+    fix_style: FixStyle
+    fix_template: Path | None
+    audit_cache_max_age: float | None  # days; None: the default
+    audit_cache_max_size: float | None  # megabytes; None: the default
+
+    def __init__(self, path: Path | None = None, root: Path | None = None,
+                 select: tuple[str, ...] | None = None, extend_select: tuple[str, ...] = (),
+                 ignore: tuple[str, ...] = (),
+                 per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = (),
+                 severity: Mapping[str, Severity] | None = None,
+                 exclude: tuple[str, ...] | None = None, extend_exclude: tuple[str, ...] = (),
+                 agents: Agents = "auto", registries: Mapping[str, str] | None = None,
+                 template_repos: Mapping[str, Path] | None = None, fix_style: FixStyle = "inline",
+                 fix_template: Path | None = None, audit_cache_max_age: float | None = None,
+                 audit_cache_max_size: float | None = None) -> None:
+        self.path = path
+        self.root = Path.cwd() if root is None else root
+        self.select = select
+        self.extend_select = extend_select
+        self.ignore = ignore
+        self.per_file_ignores = per_file_ignores
+        self.severity = {} if severity is None else severity
+        self.exclude = exclude
+        self.extend_exclude = extend_exclude
+        self.agents = agents
+        self.registries = {} if registries is None else registries
+        self.template_repos = {} if template_repos is None else template_repos
+        self.fix_style = fix_style
+        self.fix_template = fix_template
+        self.audit_cache_max_age = audit_cache_max_age
+        self.audit_cache_max_size = audit_cache_max_size
 
 
 def schema_text() -> str:
@@ -227,13 +271,19 @@ def glob_match(pattern: str, relpath: str) -> bool:
     return any(regex.match("/".join(parts[:n])) for n in range(1, len(parts) + 1))
 
 
-@dataclass(frozen=True)
-class PathRules:
+class PathRules(Record):
     """Excludes and per-file ignores, matched relative to ``root``."""
 
+    __slots__ = ("exclude", "per_file_ignores", "root")
     root: Path
-    exclude: tuple[str, ...] = ()
-    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
+    exclude: tuple[str, ...]
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...]
+
+    def __init__(self, root: Path, exclude: tuple[str, ...] = (),
+                 per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()) -> None:
+        self.root = root
+        self.exclude = exclude
+        self.per_file_ignores = per_file_ignores
 
     def relative(self, path: Path) -> str | None:
         try:

@@ -29,9 +29,10 @@ import functools
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from layerlint._record import MutableRecord
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 500
@@ -56,15 +57,26 @@ class DuplicateKeyError(DocumentError):
     """A mapping repeats a key (not a repeatable template expression)."""
 
 
-@dataclass
-class Document:
+class Document(MutableRecord):
+    __slots__ = ("_line_starts", "bom", "display", "encoding", "path", "root", "text")
     path: Path  # absolute
     display: str  # as the user named it, relative to the working directory when possible
     text: str  # decoded, without BOM; offsets of nodes index into it
     root: Node | None
-    bom: bool = False
-    encoding: str = "utf-8"
-    _line_starts: list[int] = field(default_factory=list, repr=False)
+    bom: bool
+    encoding: str
+    _line_starts: list[int]
+
+    def __init__(self, path: Path, display: str, text: str, root: Node | None, bom: bool = False,
+                 encoding: str = "utf-8", _line_starts: list[int] | None = None) -> None:
+        self.path = path
+        self.display = display
+        self.text = text
+        self.root = root
+        self.bom = bom
+        self.encoding = encoding
+        self._line_starts = [] if _line_starts is None else _line_starts
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         if not self._line_starts:

@@ -28,15 +28,16 @@ import contextlib
 import gc
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from layerlint._record import MutableRecord, Record
 from layerlint.discover import DEFAULT_EXCLUDE, iter_files, marked_as_pipeline, repo_root_for
 from layerlint.document import DEFAULT_MAX_BYTES, Document, DocumentError, load
 from layerlint.finding import Finding
 from layerlint.pipeline.detect import why_not_pipeline
 from layerlint.pipeline.loader import Loader
+from layerlint.pipeline.model import Pool
 from layerlint.repo_files import RepoFiles
 from layerlint.rules import RULES, meta
 from layerlint.rules.base import Context, Hit
@@ -52,15 +53,20 @@ if TYPE_CHECKING:
 Status = Literal["linted", "skipped", "error"]
 
 
-@dataclass(frozen=True)
-class FileStatus:
+class FileStatus(Record):
+    __slots__ = ("path", "reason", "status")
     path: str
     status: Status
-    reason: str = ""
+    reason: str
+
+    def __init__(self, path: str, status: Status, reason: str = "") -> None:
+        self.path = path
+        self.status = status
+        self.reason = reason
 
 
-@dataclass(frozen=True)
-class BuildRecord:
+class BuildRecord(Record):
+    __slots__ = ("cache", "cached", "column", "command", "kind", "line", "path")
     path: str
     line: int
     column: int
@@ -69,20 +75,43 @@ class BuildRecord:
     cached: bool
     cache: tuple[str, ...]
 
+    def __init__(self, path: str, line: int, column: int, kind: str, command: str, cached: bool,
+                 cache: tuple[str, ...]) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.kind = kind
+        self.command = command
+        self.cached = cached
+        self.cache = cache
 
-@dataclass
-class Result:
-    findings: list[Finding] = field(default_factory=list)
-    files: list[FileStatus] = field(default_factory=list)
-    builds: list[BuildRecord] = field(default_factory=list)
-    internal_errors: list[str] = field(default_factory=list)
-    unused_suppressions: list[str] = field(default_factory=list)  # "path:line: ..."
+
+class Result(MutableRecord):
+    __slots__ = ("builds", "files", "findings", "internal_errors", "unused_suppressions")
+    findings: list[Finding]
+    files: list[FileStatus]
+    builds: list[BuildRecord]
+    internal_errors: list[str]
+    unused_suppressions: list[str]  # "path:line: ..."
+
+    def __init__(self, findings: list[Finding] | None = None, files: list[FileStatus] | None = None,
+                 builds: list[BuildRecord] | None = None, internal_errors: list[str] | None = None,
+                 unused_suppressions: list[str] | None = None) -> None:
+        self.findings = [] if findings is None else findings
+        self.files = [] if files is None else files
+        self.builds = [] if builds is None else builds
+        self.internal_errors = [] if internal_errors is None else internal_errors
+        self.unused_suppressions = [] if unused_suppressions is None else unused_suppressions
 
 
-@dataclass
-class _Linted:
+class _Linted(MutableRecord):
+    __slots__ = ("hits", "timelines")
     hits: list[Hit]
     timelines: list[Timeline]
+
+    def __init__(self, hits: list[Hit], timelines: list[Timeline]) -> None:
+        self.hits = hits
+        self.timelines = timelines
 
 
 def expand_codes(items: Iterable[str]) -> set[str]:
@@ -329,7 +358,8 @@ class Engine:
         self._broken.update(pipeline.broken_templates)
         if self.agents in ("hosted", "self-hosted"):
             for job in pipeline.jobs:
-                job.pool = replace(job.pool, hosted=self.agents == "hosted")
+                pool = job.pool
+                job.pool = Pool(self.agents == "hosted", pool.os, pool.name, pool.known)
         files = RepoFiles(root, self.document)
         timelines = [build_timeline(job, files.compose_cached, files.compose_builds)
                      for job in pipeline.jobs]

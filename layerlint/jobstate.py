@@ -18,9 +18,9 @@ Rules query :class:`JobState`; they never re-scan scripts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
+from layerlint._record import Record
 from layerlint.shell import BuilderCommand, Command, parse_docker
 from layerlint.timeline import Build, BuilderOp, ScriptRun, Timeline
 
@@ -30,14 +30,21 @@ GUARD_CONTEXTS = frozenset({"if-body", "loop-body"})
 COND_CONTEXTS = frozenset({"if-cond", "while-cond"})
 
 
-@dataclass(frozen=True)
-class BuilderChoice:
+class BuilderChoice(Record):
     """The builder a build runs on, and how that was decided."""
 
+    __slots__ = ("default_load", "how", "kind", "name")
     kind: BuilderKind
-    name: str | None = None  # the builder's name when known
-    how: str = ""  # e.g. "`docker buildx create --use` (line 3)"
-    default_load: bool = False  # created with --driver-opt default-load=true
+    name: str | None  # the builder's name when known
+    how: str  # e.g. "`docker buildx create --use` (line 3)"
+    default_load: bool  # created with --driver-opt default-load=true
+
+    def __init__(self, kind: BuilderKind, name: str | None = None, how: str = "",
+                 default_load: bool = False) -> None:
+        self.kind = kind
+        self.name = name
+        self.how = how
+        self.default_load = default_load
 
 
 def _unknown(value: str) -> bool:

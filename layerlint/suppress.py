@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
+from layerlint._record import MutableRecord
 from layerlint.document import Document, Node
 from layerlint.finding import Finding
 
@@ -29,14 +29,23 @@ _DIRECTIVE = re.compile(
 _BLOCK_INDICATOR = re.compile(r":\s*[|>][+-]?[1-9]?[+-]?\s*$")
 
 
-@dataclass
-class Suppression:
+class Suppression(MutableRecord):
+    __slots__ = ("codes", "line", "path", "reason", "targets", "used")
     path: str
     line: int  # where the comment is
     targets: tuple[int, ...]  # the lines it applies to (empty: the whole file)
     codes: tuple[str, ...]
-    reason: str = ""
-    used: set[str] = field(default_factory=set)
+    reason: str
+    used: set[str]
+
+    def __init__(self, path: str, line: int, targets: tuple[int, ...], codes: tuple[str, ...],
+                 reason: str = "", used: set[str] | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.targets = targets
+        self.codes = codes
+        self.reason = reason
+        self.used = set() if used is None else used
 
     def matches(self, code: str, name: str) -> str | None:
         """The entry of ``codes`` that covers ``code`` (None: none does)."""

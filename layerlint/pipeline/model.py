@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from layerlint._record import MutableRecord, Record
 from layerlint.document import Document, DocumentError, Node
 from layerlint.pipeline.scope import Origin, Scope, get, mapping_items
 from layerlint.severity_types import Severity
@@ -23,24 +23,39 @@ _TASK = re.compile(r"^\s*([A-Za-z0-9_.\-]+?)@(\d+)(?:\.[\d.]*)?\s*$")
 OS = Literal["linux", "windows", "macos"]
 
 
-@dataclass(frozen=True)
-class Pool:
+class Pool(Record):
+    __slots__ = ("hosted", "known", "name", "os")
     hosted: bool
-    os: OS | None = None
-    name: str | None = None
-    known: bool = True  # False when the pool is a template expression (treated as hosted)
+    os: OS | None
+    name: str | None
+    known: bool  # False when the pool is a template expression (treated as hosted)
+
+    def __init__(self, hosted: bool, os: OS | None = None, name: str | None = None,
+                 known: bool = True) -> None:
+        self.hosted = hosted
+        self.os = os
+        self.name = name
+        self.known = known
 
 
 HOSTED = Pool(hosted=True)
 
 
-@dataclass
-class Step:
+class Step(MutableRecord):
+    __slots__ = ("conditional", "hook", "kind", "node", "scope")
     node: Node
     scope: Scope
     kind: str
-    conditional: bool = False
-    hook: str | None = None  # deployment lifecycle hook, e.g. "deploy"
+    conditional: bool
+    hook: str | None  # deployment lifecycle hook, e.g. "deploy"
+
+    def __init__(self, node: Node, scope: Scope, kind: str, conditional: bool = False,
+                 hook: str | None = None) -> None:
+        self.node = node
+        self.scope = scope
+        self.kind = kind
+        self.conditional = conditional
+        self.hook = hook
 
     @property
     def origin(self) -> Origin:
@@ -97,32 +112,59 @@ class Step:
         return out
 
 
-@dataclass
-class Job:
+class Job(MutableRecord):
+    __slots__ = ("deployment", "legs", "name", "origin", "pool", "steps", "variables")
     name: str
     origin: Origin
     pool: Pool
     variables: dict[str, str]  # lower-case name -> value as written (may hold macros)
-    steps: list[Step] = field(default_factory=list)
-    deployment: bool = False
-    legs: bool = False  # a ``strategy`` with ``matrix``/``parallel``: copies run with one text
+    steps: list[Step]
+    deployment: bool
+    legs: bool  # a ``strategy`` with ``matrix``/``parallel``: copies run with one text
+
+    def __init__(self, name: str, origin: Origin, pool: Pool, variables: dict[str, str],
+                 steps: list[Step] | None = None, deployment: bool = False,
+                 legs: bool = False) -> None:
+        self.name = name
+        self.origin = origin
+        self.pool = pool
+        self.variables = variables
+        self.steps = [] if steps is None else steps
+        self.deployment = deployment
+        self.legs = legs
 
 
-@dataclass(frozen=True)
-class LoadProblem:
+class LoadProblem(Record):
     """Something wrong with the structure (for now: template references, LL002)."""
 
+    __slots__ = ("message", "once", "origin", "severity", "via")
     origin: Origin
     message: str
-    severity: Severity = "error"
-    via: tuple[Origin, ...] = ()
-    once: str = ""  # reported once per run under this key (a cycle, whichever file enters it)
+    severity: Severity
+    via: tuple[Origin, ...]
+    once: str  # reported once per run under this key (a cycle, whichever file enters it)
+
+    def __init__(self, origin: Origin, message: str, severity: Severity = "error",
+                 via: tuple[Origin, ...] = (), once: str = "") -> None:
+        self.origin = origin
+        self.message = message
+        self.severity = severity
+        self.via = via
+        self.once = once
 
 
-@dataclass
-class Pipeline:
-    jobs: list[Job] = field(default_factory=list)
-    problems: list[LoadProblem] = field(default_factory=list)
-    template_files: set[str] = field(default_factory=set)
+class Pipeline(MutableRecord):
+    __slots__ = ("broken_templates", "jobs", "problems", "template_files")
+    jobs: list[Job]
+    problems: list[LoadProblem]
+    template_files: set[str]
     # referenced templates that exist but cannot be used (LL001 in the template)
-    broken_templates: dict[Path, DocumentError] = field(default_factory=dict)
+    broken_templates: dict[Path, DocumentError]
+
+    def __init__(self, jobs: list[Job] | None = None, problems: list[LoadProblem] | None = None,
+                 template_files: set[str] | None = None,
+                 broken_templates: dict[Path, DocumentError] | None = None) -> None:
+        self.jobs = [] if jobs is None else jobs
+        self.problems = [] if problems is None else problems
+        self.template_files = set() if template_files is None else template_files
+        self.broken_templates = {} if broken_templates is None else broken_templates

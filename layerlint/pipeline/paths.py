@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+
+from layerlint._record import Record
 
 WORKSPACE = "<workspace>"
 SOURCES = f"{WORKSPACE}/s"
@@ -40,14 +41,19 @@ _ENV = re.compile(
 _UNKNOWN = re.compile(r"\$\{\{|\$\[|\$\(|\$\{|\$[A-Za-z_]|%[A-Za-z_]\w*%|`")
 
 
-@dataclass(frozen=True)
-class DirPath:
+class DirPath(Record):
     """A directory as the agent would see it. ``key`` is canonical when ``known``; when not,
     it is the spelling with what could be substituted substituted."""
 
+    __slots__ = ("key", "known", "written")
     key: str
     written: str
     known: bool
+
+    def __init__(self, key: str, written: str, known: bool) -> None:
+        self.key = key
+        self.written = written
+        self.known = known
 
     def same(self, other: DirPath) -> bool | None:
         """True/False when decidable; None when the answer depends on unknown values."""

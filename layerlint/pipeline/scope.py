@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
+from layerlint._record import Record
 from layerlint.document import Document, Node
 
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}", re.S)
@@ -35,12 +35,16 @@ def is_unknown(text: str) -> bool:
     return "${{" in text or "$[" in text
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(Record):
     """Where something is written: a node of a document."""
 
+    __slots__ = ("doc", "node")
     doc: Document
     node: Node
+
+    def __init__(self, doc: Document, node: Node) -> None:
+        self.doc = doc
+        self.node = node
 
     @property
     def start(self) -> int:
@@ -51,23 +55,35 @@ class Origin:
         return int(self.node.end_mark.index)
 
 
-@dataclass(frozen=True)
-class Bound:
+class Bound(Record):
     """A parameter value: a node read in the scope it was written in."""
 
+    __slots__ = ("node", "scope")
     node: Node
     scope: Scope
 
+    def __init__(self, node: Node, scope: Scope) -> None:
+        self.node = node
+        self.scope = scope
 
-@dataclass(frozen=True)
-class Scope:
+
+class Scope(Record):
+    __slots__ = ("_index", "doc", "locals", "params", "via")
     doc: Document
-    params: dict[str, Bound] = field(default_factory=dict)
-    locals: dict[str, Bound] = field(default_factory=dict)
-    via: tuple[Origin, ...] = ()  # template references that led here, outermost first
+    params: dict[str, Bound]
+    locals: dict[str, Bound]
+    via: tuple[Origin, ...]  # template references that led here, outermost first
     # key -> (value, scope) of each mapping read in this scope, built on first lookup
-    _index: dict[int, dict[str, tuple[Node, Scope]]] = field(
-        default_factory=dict, compare=False, repr=False)
+    _index: dict[int, dict[str, tuple[Node, Scope]]]
+
+    def __init__(self, doc: Document, params: dict[str, Bound] | None = None,
+                 locals: dict[str, Bound] | None = None, via: tuple[Origin, ...] = (),
+                 _index: dict[int, dict[str, tuple[Node, Scope]]] | None = None) -> None:
+        self.doc = doc
+        self.params = {} if params is None else params
+        self.locals = {} if locals is None else locals
+        self.via = via
+        self._index = {} if _index is None else _index
 
     # -- lookups ---------------------------------------------------------------------
     def lookup(self, expr: str) -> Bound | None:

@@ -11,9 +11,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
+from layerlint._record import Record
 from layerlint.document import Node
 from layerlint.pipeline.model import Pool, Step
 from layerlint.pipeline.scope import Scope
@@ -21,12 +21,19 @@ from layerlint.pipeline.scope import Scope
 Shell = Literal["bash", "pwsh", "cmd"]
 
 
-@dataclass(frozen=True)
-class Script:
+class Script(Record):
+    __slots__ = ("node", "scope", "shell", "working_directory")
     node: Node  # the scalar holding the script (possibly in a caller's file)
     scope: Scope  # the scope the scalar is read in (its doc holds the text)
     shell: Shell
     working_directory: str | None
+
+    def __init__(self, node: Node, scope: Scope, shell: Shell,
+                 working_directory: str | None) -> None:
+        self.node = node
+        self.scope = scope
+        self.shell = shell
+        self.working_directory = working_directory
 
 
 def _lower(text: str | None) -> str:

@@ -11,14 +11,15 @@ overrides, relocation through templates, deduplication).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from layerlint._record import Record
 from layerlint.document import Document
 from layerlint.finding import Fix
 from layerlint.pipeline.model import Job, Pipeline
 from layerlint.pipeline.scope import Origin
 from layerlint.repo_files import RepoFiles
+from layerlint.rules._meta import RuleMeta as RuleMeta  # re-exported: rules import it here
 from layerlint.severity_types import Severity
 from layerlint.timeline import Timeline
 
@@ -26,36 +27,60 @@ if TYPE_CHECKING:
     from layerlint.fixes.settings import FixSettings
 
 
-@dataclass(frozen=True)
-class RuleMeta:
-    code: str
-    name: str
-    summary: str
-    severity: Severity
-    fix: str | None = None  # "safe", "unsafe" or None (fix availability)
-
-
-@dataclass(frozen=True)
-class Hit:
+class Hit(Record):
+    __slots__ = (
+        "code",
+        "doc",
+        "end",
+        "fix",
+        "message",
+        "no_fix",
+        "once",
+        "severity",
+        "start",
+        "via",
+    )
     code: str
     doc: Document
     start: int
     end: int
     message: str
-    via: tuple[Origin, ...] = ()
-    severity: Severity | None = None  # None: the rule's default
-    fix: Fix | None = None
-    once: str = ""  # when set, the engine reports only the first hit with this key in a run
-    no_fix: str = ""  # why a rule that has fixes offers none here (said to the user)
+    via: tuple[Origin, ...]
+    severity: Severity | None  # None: the rule's default
+    fix: Fix | None
+    once: str  # when set, the engine reports only the first hit with this key in a run
+    no_fix: str  # why a rule that has fixes offers none here (said to the user)
+
+    def __init__(self, code: str, doc: Document, start: int, end: int, message: str,
+                 via: tuple[Origin, ...] = (), severity: Severity | None = None,
+                 fix: Fix | None = None, once: str = "", no_fix: str = "") -> None:
+        self.code = code
+        self.doc = doc
+        self.start = start
+        self.end = end
+        self.message = message
+        self.via = via
+        self.severity = severity
+        self.fix = fix
+        self.once = once
+        self.no_fix = no_fix
 
 
-@dataclass(eq=False)  # identity: fix planners memoise per context
-class Context:
+class Context:  # identity: fix planners memoise per context
+    __slots__ = ("__weakref__", "doc", "files", "pipeline", "settings", "timelines")
     doc: Document
     pipeline: Pipeline
-    timelines: list[Timeline] = field(default_factory=list)
-    files: RepoFiles | None = None  # the repository around the file (None: unknown)
-    settings: FixSettings | None = None  # how fixes are written (None: the defaults)
+    timelines: list[Timeline]
+    files: RepoFiles | None  # the repository around the file (None: unknown)
+    settings: FixSettings | None  # how fixes are written (None: the defaults)
+
+    def __init__(self, doc: Document, pipeline: Pipeline, timelines: list[Timeline] | None = None,
+                 files: RepoFiles | None = None, settings: FixSettings | None = None) -> None:
+        self.doc = doc
+        self.pipeline = pipeline
+        self.timelines = [] if timelines is None else timelines
+        self.files = files
+        self.settings = settings
 
 
 class Rule(Protocol):

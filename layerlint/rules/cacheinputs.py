@@ -6,8 +6,8 @@ the file that holds it, the text with template parameters substituted, and its s
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from layerlint._record import Record
 from layerlint.cachekey import Segment, segments, split
 from layerlint.document import Document, Node
 from layerlint.pipeline.model import Job
@@ -15,12 +15,18 @@ from layerlint.pipeline.scope import Origin, Scope
 from layerlint.timeline import CacheTask, Timeline
 
 
-@dataclass(frozen=True)
-class Scalar:
+class Scalar(Record):
+    __slots__ = ("doc", "node", "raw", "text")
     node: Node
     doc: Document
     raw: str  # the value as written in ``doc`` (template expressions kept)
     text: str  # with the template parameters in force substituted
+
+    def __init__(self, node: Node, doc: Document, raw: str, text: str) -> None:
+        self.node = node
+        self.doc = doc
+        self.raw = raw
+        self.text = text
 
     @property
     def span(self) -> tuple[int, int]:
@@ -30,12 +36,19 @@ class Scalar:
         return [line.strip() for line in self.text.splitlines() if line.strip()]
 
 
-@dataclass(frozen=True)
-class CacheInputs:
+class CacheInputs(Record):
+    __slots__ = ("cache", "job", "key", "restore")
     cache: CacheTask
     job: Job
     key: Scalar | None
     restore: Scalar | None
+
+    def __init__(self, cache: CacheTask, job: Job, key: Scalar | None,
+                 restore: Scalar | None) -> None:
+        self.cache = cache
+        self.job = job
+        self.key = key
+        self.restore = restore
 
     @property
     def via(self) -> tuple[Origin, ...]:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from layerlint._record import Record
 
 from ._types import Word
 
 
-@dataclass(frozen=True)
-class CacheSpec:
+class CacheSpec(Record):
     """One cache import/export entry, e.g. ``type=local,src=/x``."""
 
+    __slots__ = ("attrs", "type", "word")
     type: str
     attrs: tuple[tuple[str, str], ...]
     word: Word
+
+    def __init__(self, type: str, attrs: tuple[tuple[str, str], ...], word: Word) -> None:
+        self.type = type
+        self.attrs = attrs
+        self.word = word
 
     def get(self, key: str) -> str | None:
         """The value of attribute ``key`` (case-insensitive; the last one wins)."""

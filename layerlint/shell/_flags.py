@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from layerlint._record import Record
 
 from ._types import Word
 
@@ -43,11 +44,16 @@ _ENV_ASSIGN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _FALSE = frozenset({"false", "0", "no", "off", "f"})
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(Record):
+    __slots__ = ("name", "positional", "value")
     name: str  # as written, e.g. '--tag' or '-t'; '' for a positional argument
     value: Word | None
-    positional: bool = False
+    positional: bool
+
+    def __init__(self, name: str, value: Word | None, positional: bool = False) -> None:
+        self.name = name
+        self.value = value
+        self.positional = positional
 
 
 def tool_name(value: str) -> str:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from layerlint._record import MutableRecord, Record
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(Record):
     """One shell word.
 
     ``value`` is the shell-unquoted text (quotes removed, escapes resolved, line
@@ -16,16 +15,23 @@ class Word:
     text of the word in the script.
     """
 
+    __slots__ = ("end", "quoted", "start", "value")
     value: str
     start: int
     end: int
-    quoted: bool = False
+    quoted: bool
+
+    def __init__(self, value: str, start: int, end: int, quoted: bool = False) -> None:
+        self.value = value
+        self.start = start
+        self.end = end
+        self.quoted = quoted
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(Record):
     """One simple command found in a script."""
 
+    __slots__ = ("after", "assignments", "before", "context", "end", "start", "words")
     words: tuple[Word, ...]
     assignments: tuple[Word, ...]
     start: int
@@ -34,23 +40,45 @@ class Command:
     after: str | None
     context: tuple[str, ...]
 
+    def __init__(self, words: tuple[Word, ...], assignments: tuple[Word, ...], start: int,
+                 end: int, before: str | None, after: str | None,
+                 context: tuple[str, ...]) -> None:
+        self.words = words
+        self.assignments = assignments
+        self.start = start
+        self.end = end
+        self.before = before
+        self.after = after
+        self.context = context
+
     @property
     def name(self) -> str | None:
         """The command name (value of the first word), or None if there is none."""
         return self.words[0].value if self.words else None
 
 
-@dataclass
-class _Builder:
+class _Builder(MutableRecord):
     """Mutable form of a Command while it is being parsed."""
 
+    __slots__ = ("after", "assignments", "before", "context", "end", "start", "words")
     context: tuple[str, ...]
-    start: int = -1
-    end: int = -1
-    words: list[Word] = field(default_factory=list)
-    assignments: list[Word] = field(default_factory=list)
-    before: str | None = None
-    after: str | None = None
+    start: int
+    end: int
+    words: list[Word]
+    assignments: list[Word]
+    before: str | None
+    after: str | None
+
+    def __init__(self, context: tuple[str, ...], start: int = -1, end: int = -1,
+                 words: list[Word] | None = None, assignments: list[Word] | None = None,
+                 before: str | None = None, after: str | None = None) -> None:
+        self.context = context
+        self.start = start
+        self.end = end
+        self.words = [] if words is None else words
+        self.assignments = [] if assignments is None else assignments
+        self.before = before
+        self.after = after
 
     def span(self, start: int, end: int) -> None:
         if self.start < 0 or start < self.start:
@@ -74,13 +102,21 @@ OP = 1
 EOF = 2
 
 
-@dataclass
-class _Tok:
+class _Tok(MutableRecord):
+    __slots__ = ("end", "kind", "start", "text", "word")
     kind: int
     text: str
     start: int
     end: int
-    word: Word | None = None
+    word: Word | None
+
+    def __init__(self, kind: int, text: str, start: int, end: int,
+                 word: Word | None = None) -> None:
+        self.kind = kind
+        self.text = text
+        self.start = start
+        self.end = end
+        self.word = word
 
 
 class _TokenStream:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from layerlint._record import Record
 
 from ._cache import CacheSpec, cache_spec
 from ._flags import (
@@ -22,10 +22,30 @@ from ._types import Command, Word
 __all__ = ["BuilderCommand", "CacheSpec", "DockerBuild", "cache_spec", "parse_docker"]
 
 
-@dataclass(frozen=True)
-class DockerBuild:
+class DockerBuild(Record):
     """An image build: ``docker [buildx|image|builder] build``, or a compose build."""
 
+    __slots__ = (
+        "build_args",
+        "builder",
+        "cache_from",
+        "cache_to",
+        "command",
+        "compose",
+        "context",
+        "files",
+        "load",
+        "no_cache",
+        "options",
+        "outputs",
+        "platforms",
+        "push",
+        "subcommand_index",
+        "sudo",
+        "tags",
+        "target",
+        "tool",
+    )
     command: Command
     tool: str
     compose: bool
@@ -46,17 +66,53 @@ class DockerBuild:
     subcommand_index: int
     options: tuple[tuple[str, Word | None], ...]
 
+    def __init__(self, command: Command, tool: str, compose: bool, sudo: bool,
+                 cache_from: tuple[CacheSpec, ...], cache_to: tuple[CacheSpec, ...],
+                 files: tuple[Word, ...], tags: tuple[Word, ...], load: bool, push: bool,
+                 outputs: tuple[Word, ...], builder: Word | None, no_cache: bool,
+                 target: Word | None, platforms: tuple[Word, ...], build_args: tuple[Word, ...],
+                 context: Word | None, subcommand_index: int,
+                 options: tuple[tuple[str, Word | None], ...]) -> None:
+        self.command = command
+        self.tool = tool
+        self.compose = compose
+        self.sudo = sudo
+        self.cache_from = cache_from
+        self.cache_to = cache_to
+        self.files = files
+        self.tags = tags
+        self.load = load
+        self.push = push
+        self.outputs = outputs
+        self.builder = builder
+        self.no_cache = no_cache
+        self.target = target
+        self.platforms = platforms
+        self.build_args = build_args
+        self.context = context
+        self.subcommand_index = subcommand_index
+        self.options = options
 
-@dataclass(frozen=True)
-class BuilderCommand:
+
+class BuilderCommand(Record):
     """``docker buildx create|use|rm|inspect``."""
 
+    __slots__ = ("action", "append", "command", "driver", "name", "use")
     command: Command
     action: str
     name: Word | None
     driver: str | None
     use: bool
     append: bool
+
+    def __init__(self, command: Command, action: str, name: Word | None, driver: str | None,
+                 use: bool, append: bool) -> None:
+        self.command = command
+        self.action = action
+        self.name = name
+        self.driver = driver
+        self.use = use
+        self.append = append
 
 
 _LONG = {"-t": "--tag", "-f": "--file", "-o": "--output", "-q": "--quiet", "-m": "--memory"}
