@@ -15,8 +15,7 @@ previous one, ``--no-cache`` (a deliberate choice), or an unusual command layout
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from layerlint._record import Record
 from layerlint.shell import DockerBuild
 
 BUILDER = "layerlint"
@@ -24,13 +23,18 @@ _SAFE_JOIN = (None, "\n", ";", "&&", "||")
 _SUBCOMMANDS = ("build", "image", "builder", "buildx")
 
 
-@dataclass(frozen=True)
-class ScriptEdit:
+class ScriptEdit(Record):
     """Replace ``value[start:end]`` of the script's value with ``text`` (value-level)."""
 
+    __slots__ = ("end", "start", "text")
     start: int
     end: int
     text: str
+
+    def __init__(self, start: int, end: int, text: str) -> None:
+        self.start = start
+        self.end = end
+        self.text = text
 
 
 def _docker_index(build: DockerBuild) -> int | None:

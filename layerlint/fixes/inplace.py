@@ -34,8 +34,8 @@ one, and the finding says why (:mod:`layerlint.fixes.platform`).
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, field
 
+from layerlint._record import MutableRecord
 from layerlint.finding import Applicability, Edit, Fix
 from layerlint.fixes.cache_names import (
     dir_name,
@@ -61,22 +61,47 @@ BUILDER = "layerlint"
 _SUBCOMMANDS = ("build", "image", "builder", "buildx")
 
 
-@dataclass
-class _Plan:
+class _Plan(MutableRecord):
+    __slots__ = (
+        "applicability",
+        "build",
+        "builder",
+        "edits",
+        "image",
+        "name",
+        "prefix",
+        "why_unsafe",
+    )
     build: Build
     image: str  # the image as the key names it (macros and expressions verbatim)
     name: str  # the cache dir's name under docker_cache/
     edits: list[Edit]
-    applicability: Applicability = "safe"
-    why_unsafe: str = ""
-    builder: bool = True  # needs the layerlint builder
-    prefix: str = "docker"  # how the script runs docker (``sudo docker``, env assignments)
+    applicability: Applicability
+    why_unsafe: str
+    builder: bool  # needs the layerlint builder
+    prefix: str  # how the script runs docker (``sudo docker``, env assignments)
+
+    def __init__(self, build: Build, image: str, name: str, edits: list[Edit],
+                 applicability: Applicability = "safe", why_unsafe: str = "", builder: bool = True,
+                 prefix: str = "docker") -> None:
+        self.build = build
+        self.image = image
+        self.name = name
+        self.edits = edits
+        self.applicability = applicability
+        self.why_unsafe = why_unsafe
+        self.builder = builder
+        self.prefix = prefix
 
 
-@dataclass
-class _StepFix:
+class _StepFix(MutableRecord):
+    __slots__ = ("fix", "reasons")
     fix: Fix | None
-    reasons: dict[int, str] = field(default_factory=dict)  # id(build) -> why no fix
+    reasons: dict[int, str]  # id(build) -> why no fix
+
+    def __init__(self, fix: Fix | None, reasons: dict[int, str] | None = None) -> None:
+        self.fix = fix
+        self.reasons = {} if reasons is None else reasons
 
 
 class _JobPlanner:

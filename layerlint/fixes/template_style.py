@@ -9,9 +9,9 @@ default, so nothing is judged on values it cannot know) and through every caller
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from layerlint._record import Record
 from layerlint.finding import Edit, Fix
 from layerlint.fixes.buildx import BUILDER
 from layerlint.fixes.cache_step import CACHE_ROOT, JOB_IDENTITY
@@ -85,14 +85,23 @@ def template_text(path: str) -> str:
     return TEMPLATE.replace("{path}", path.lstrip("/"))
 
 
-@dataclass(frozen=True)
-class TemplateCall:
+class TemplateCall(Record):
+    __slots__ = ("arguments", "context", "display_name", "dockerfile", "name", "output")
     name: str
     dockerfile: str
     context: str
     arguments: str
-    output: str = "--load"
-    display_name: str | None = None
+    output: str
+    display_name: str | None
+
+    def __init__(self, name: str, dockerfile: str, context: str, arguments: str,
+                 output: str = "--load", display_name: str | None = None) -> None:
+        self.name = name
+        self.dockerfile = dockerfile
+        self.context = context
+        self.arguments = arguments
+        self.output = output
+        self.display_name = display_name
 
     def lines(self, template: str) -> list[str]:
         """The reference as step lines relative to the content column."""

@@ -8,8 +8,7 @@ list is indented or indentless.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from layerlint._record import Record
 from layerlint.document import Document, Node
 
 
@@ -29,14 +28,20 @@ def line_end(text: str, offset: int) -> int:
     return len(text) if end < 0 else end + 1
 
 
-@dataclass(frozen=True)
-class ItemSlot:
+class ItemSlot(Record):
     """A block-sequence item written as ``<indent>- <first key>...``."""
 
+    __slots__ = ("content_col", "dash_indent", "end", "start")
     start: int  # offset of the start of the dash line
     dash_indent: str  # text before the dash
     content_col: int  # 0-based column of the item's content (after "- ")
     end: int  # offset just past the item's last line (its trailing comments excluded)
+
+    def __init__(self, start: int, dash_indent: str, content_col: int, end: int) -> None:
+        self.start = start
+        self.dash_indent = dash_indent
+        self.content_col = content_col
+        self.end = end
 
 
 def item_slot(doc: Document, node: Node) -> ItemSlot | None:
