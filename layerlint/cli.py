@@ -28,8 +28,18 @@ class _UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    _building = True  # until build_parser/build_check_parser is done (see _get_formatter)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         raise _UsageError(f"{self.prog}: error: {message}")
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # argparse makes a formatter for every add_argument (to check the metavar), and a
+        # formatter asks the terminal for its width (importing shutil): only help and usage
+        # text need the width, so the parser under construction gets a fixed one
+        if self._building:
+            return argparse.HelpFormatter(prog=self.prog, width=80)
+        return super()._get_formatter()
 
 
 class _ReportAction(argparse.Action):
@@ -64,6 +74,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     check = sub.add_parser("check", help="check pipeline files (the default command)")
+    _check_arguments(check)
+    sub.add_parser("rules", help="list the rules")
+    sub.add_parser("config-schema", help="print the JSON Schema of the configuration")
+    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("code", help="rule code (LL101) or name (uncached-docker-build)")
+    for p in (parser, *sub.choices.values()):
+        p._building = False
+    return parser
+
+
+def build_check_parser() -> argparse.ArgumentParser:
+    """The parser of ``layerlint check`` alone: what :func:`build_parser` makes for the
+    ``check`` sub-command (same prog, arguments, help and errors), without the other
+    sub-commands, for the common run."""
+    check = _Parser(prog="layerlint check")
+    _check_arguments(check)
+    check._building = False
+    return check
+
+
+def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH",
                        help="files or directories (default: .)")
     check.set_defaults(reports=None)
@@ -107,12 +138,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="refuse files larger than this (default 5 MB)")
     fix_command.add_arguments(check)
 
-    sub.add_parser("rules", help="list the rules")
-    sub.add_parser("config-schema", help="print the JSON Schema of the configuration")
-    explain = sub.add_parser("explain", help="print a rule's documentation")
-    explain.add_argument("code", help="rule code (LL101) or name (uncached-docker-build)")
-    return parser
-
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
@@ -149,16 +174,15 @@ def _main(argv: Sequence[str] | None, stdout: TextIO | None, stderr: TextIO | No
         from layerlint.audit.cli import main as audit_main
 
         return audit_main(args_list[1:], stdout=out, stderr=err)
-    parser = build_parser()
     try:
-        args = parser.parse_args(args_list)
+        args = _parse(args_list)
     except _UsageError as exc:
-        err.write(parser.format_usage() + str(exc) + "\n")
+        err.write(build_parser().format_usage() + str(exc) + "\n")
         return 2
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
     if args.command is None:
-        parser.print_help(out)
+        build_parser().print_help(out)
         return 0
     if args.command == "rules":
         return _rules(out)
@@ -170,6 +194,21 @@ def _main(argv: Sequence[str] | None, stdout: TextIO | None, stderr: TextIO | No
         out.write(schema_text())
         return 0
     return _check(args, out, err)
+
+
+def _parse(args_list: list[str]) -> argparse.Namespace:
+    """Parse with the ``check`` parser alone when the command is ``check`` (it is what the
+    full parser hands the arguments to); anything that parser rejects is parsed again by
+    the full parser, so errors read as they always have."""
+    if args_list and args_list[0] == "check":
+        try:
+            args = build_check_parser().parse_args(args_list[1:])
+        except _UsageError:
+            pass
+        else:
+            args.command = "check"
+            return args
+    return build_parser().parse_args(args_list)
 
 
 def _rules(out: TextIO) -> int:

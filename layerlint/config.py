@@ -16,7 +16,6 @@ directory of the config file.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -188,11 +187,15 @@ def key_path(parts: Iterable[object]) -> str:
         elif re.fullmatch(r"[A-Za-z0-9_-]+", str(part)):
             out += f".{part}" if out else str(part)
         else:
+            import json
+
             out += f"[{json.dumps(str(part))}]"
     return out or "(top level)"
 
 
 def _validate(path: Path, data: dict[str, Any]) -> None:
+    import json
+
     import jsonschema
 
     schema = json.loads(schema_text())

@@ -347,6 +347,10 @@ def _check_duplicates(root: Node) -> bool:
 @functools.cache
 def _parser_is_pure() -> bool:
     """Use ruamel's C parser when ``ruamel.yaml.clib`` is installed."""
+    import sys
+
+    if "_ruamel_yaml" in sys.modules:  # importing ruamel.yaml imported it: no search
+        return False
     import importlib.util
 
     return importlib.util.find_spec("_ruamel_yaml") is None

@@ -243,7 +243,7 @@ class Engine:
             for f in self._broken_templates(result):
                 findings.setdefault((f.path, f.code, f.line), f)
         result.findings = self._filter(sorted(findings.values()))
-        if self.inline_ignores:
+        if self.inline_ignores and any(self._suppressions.values()):
             from layerlint.suppress import unused
 
             result.unused_suppressions = unused(self._suppressions)
@@ -255,8 +255,8 @@ class Engine:
             paths = self.paths
             findings = [f for f in findings
                         if f.code not in paths.ignored_codes(self.cwd / f.path)]
-        if not self.inline_ignores:
-            return findings
+        if not self.inline_ignores or not any(self._suppressions.values()):
+            return findings  # (and the suppression module is not imported)
         from layerlint.suppress import apply
 
         return list(apply(findings, self._suppressions))

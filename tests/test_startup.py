@@ -1,0 +1,129 @@
+"""Start-up: what ``layerlint check`` pays for before it lints (no timing here: bench/run.py
+measures it). A pre-commit hook runs on every commit, so the check path must not import
+what it does not use, and the short cuts it takes must not change what it does."""
+
+from __future__ import annotations
+
+import ast
+import io
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+
+import pytest
+
+from layerlint import cli
+from layerlint.finding import Edit, Finding, Fix
+from layerlint.rules import RULES, meta
+
+from conftest import ROOT
+
+TYPICAL = ROOT / "examples" / "uncached" / "azure-pipelines.yml"
+
+# modules a text-format check of one pipeline must not import (the standard library's
+# dataclasses pulls in inspect, ast, dis and tokenize; shutil comes with argparse's help
+# formatter, json with the configuration schema)
+NOT_ON_THE_CHECK_PATH = ("dataclasses", "inspect", "ast", "shutil", "json", "importlib.util",
+                         "layerlint.suppress", "layerlint.shell.powershell", "layerlint.fixer")
+
+
+def _modules_after(argv: list[str]) -> tuple[int, set[str]]:
+    """Exit status of ``main(argv)`` in a new interpreter, and the modules it imported
+    (those imported at interpreter start-up, .pth files included, left out)."""
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "import io\n"
+        "from contextlib import redirect_stdout\n"
+        "from layerlint.cli import main\n"
+        "with redirect_stdout(io.StringIO()):\n"
+        f"    status = main({argv!r})\n"
+        "print(repr((status, sorted(set(sys.modules) - before))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    status, modules = ast.literal_eval(out.stdout)
+    return status, set(modules)
+
+
+def test_check_imports_only_what_it_uses() -> None:
+    status, modules = _modules_after(["check", str(TYPICAL)])
+    assert status == 1
+    assert not modules & set(NOT_ON_THE_CHECK_PATH)
+    assert all(f"layerlint.rules.{name}" in modules for name in
+               ("ll101_uncached_docker_build", "ll403_image_not_exported"))
+
+
+def test_check_imports_only_the_selected_rules() -> None:
+    _, modules = _modules_after(["check", "--select", "LL2", "--ignore", "LL205", str(TYPICAL)])
+    rules = {m for m in modules if m.startswith("layerlint.rules.ll")}
+    loaded = {m.rsplit(".", 1)[1][:5].upper() for m in rules}
+    assert loaded == {c for c in RULES if c.startswith("LL2")} - {"LL205"}
+
+
+def test_registry_metadata_needs_no_rule_module() -> None:
+    code = ("import sys\nfrom layerlint.engine import select_codes\nfrom layerlint.rules import "
+            "meta\nselect_codes(['LL1', 'docker-task-build'], ['LL101'])\nmeta('LL403')\n"
+            "print(sorted(m for m in sys.modules if m.startswith('layerlint.rules.ll')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+    assert meta("LL101").name == "uncached-docker-build"
+
+
+ARGVS = [
+    ["check"], ["check", "x.yml"], ["check", "--select", "LL1,LL2", "--ignore", "LL205", "a", "b"],
+    ["check", "--format", "json", "--output", "o.json", "--format", "sarif", "-o", "s.sarif"],
+    ["check", "--fix", "--unsafe-fixes", "--show-fixes", "-q", "--statistics", "-v"],
+    ["check", "--max-file-size", "10", "--agents", "hosted", "--no-ignores", "--", "-x.yml"],
+    ["check", "--exclude", "a/**", "--extend-exclude", "b", "--isolated"],
+]
+
+
+@pytest.mark.parametrize("argv", ARGVS, ids=lambda a: " ".join(a))
+def test_check_parser_reads_arguments_as_the_full_parser(argv: list[str]) -> None:
+    assert cli._parse(argv) == cli.build_parser().parse_args(argv)
+
+
+BAD = [["check", "--bogus"], ["check", "--format", "xml"], ["check", "--max-file-size", "x"],
+       ["check", "--agents"], ["check", "--output"], ["check", "--vers"]]
+
+
+@pytest.mark.parametrize("argv", BAD, ids=lambda a: " ".join(a))
+def test_check_usage_errors_read_as_before(argv: list[str]) -> None:
+    err = io.StringIO()
+    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+        status = cli.main(argv, stdout=io.StringIO(), stderr=err)
+    expected = io.StringIO()
+    parser = cli.build_parser()
+    try:
+        parser.parse_args(argv)
+    except cli._UsageError as exc:
+        expected.write(parser.format_usage() + str(exc) + "\n")
+    assert status == 2 and err.getvalue() == expected.getvalue() != ""
+
+
+def test_check_help_is_the_sub_command_help() -> None:
+    full = io.StringIO()
+    with redirect_stdout(full), pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["check", "--help"])
+    short = io.StringIO()
+    with redirect_stdout(short), pytest.raises(SystemExit):
+        cli._parse(["check", "--help"])
+    assert short.getvalue() == full.getvalue() != ""
+
+
+def test_records_behave_as_the_dataclasses_they_replace() -> None:
+    f = Finding("a.yml", 3, 1, "LL101", 3, 9, "uncached-docker-build", "error", "m")
+    g = Finding("a.yml", 3, 1, "LL101", 4, 1, "other", "warning", "n", Fix("t", "safe"))
+    assert f == g and hash(f) == hash(g) and not f < g  # compared on path, line, column, code
+    assert sorted([Finding("b", 1, 1, "LL1", 1, 1, "x", "info", ""), f])[0] is f
+    assert repr(Edit(1, 2, "x")) == "Edit(start=1, end=2, replacement='x')"
+    assert sorted([Edit(2, 2, ""), Edit(1, 5, "b"), Edit(1, 5, "a")]) == [
+        Edit(1, 5, "a"), Edit(1, 5, "b"), Edit(2, 2, "")]
+    with pytest.raises(AttributeError):
+        f.line = 2  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        Finding("a", 0, 1, "LL101", 1, 1, "x", "error", "m")
+    with pytest.raises(ValueError):
+        Finding("a", 1, 1, "LL101", 1, 1, "x", "fatal", "m")  # type: ignore[arg-type]
