@@ -11,10 +11,11 @@ Files with LL001 are never written; a fix that would break a file is dropped and
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    import argparse
+
     from layerlint.engine import Engine
 
 

@@ -12,7 +12,6 @@ directory when there is none.
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +19,8 @@ from typing import TYPE_CHECKING
 from layerlint.config import Config, ConfigError, PathRules, find, load
 
 if TYPE_CHECKING:
+    import argparse
+
     from layerlint.engine import Engine
     from layerlint.fixes.settings import FixSettings
 

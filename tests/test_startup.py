@@ -12,7 +12,7 @@ from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
-from layerlint import cli
+from layerlint import cli, cli_parser
 from layerlint.finding import Edit, Finding, Fix
 from layerlint.rules import RULES, meta
 
@@ -22,9 +22,10 @@ TYPICAL = ROOT / "examples" / "uncached" / "azure-pipelines.yml"
 
 # modules a text-format check of one pipeline must not import (the standard library's
 # dataclasses pulls in inspect, ast, dis and tokenize; shutil comes with argparse's help
-# formatter, json with the configuration schema)
+# formatter, json with the configuration schema; ``check PATH`` has no option to parse)
 NOT_ON_THE_CHECK_PATH = ("dataclasses", "inspect", "ast", "shutil", "json", "importlib.util",
-                         "layerlint.suppress", "layerlint.shell.powershell", "layerlint.fixer")
+                         "argparse", "layerlint.cli_parser", "layerlint.suppress",
+                         "layerlint.shell.powershell", "layerlint.fixer")
 
 
 def _modules_after(argv: list[str]) -> tuple[int, set[str]]:
@@ -72,7 +73,8 @@ def test_registry_metadata_needs_no_rule_module() -> None:
 
 
 ARGVS = [
-    ["check"], ["check", "x.yml"], ["check", "--select", "LL1,LL2", "--ignore", "LL205", "a", "b"],
+    ["check"], ["check", "x.yml"], ["check", "a.yml", "b", ""], ["check", "-"],
+    ["check", "--select", "LL1,LL2", "--ignore", "LL205", "a", "b"],
     ["check", "--format", "json", "--output", "o.json", "--format", "sarif", "-o", "s.sarif"],
     ["check", "--fix", "--unsafe-fixes", "--show-fixes", "-q", "--statistics", "-v"],
     ["check", "--max-file-size", "10", "--agents", "hosted", "--no-ignores", "--", "-x.yml"],
@@ -82,7 +84,7 @@ ARGVS = [
 
 @pytest.mark.parametrize("argv", ARGVS, ids=lambda a: " ".join(a))
 def test_check_parser_reads_arguments_as_the_full_parser(argv: list[str]) -> None:
-    assert cli._parse(argv) == cli.build_parser().parse_args(argv)
+    assert vars(cli._parse(argv)) == vars(cli_parser.build_parser().parse_args(argv))
 
 
 BAD = [["check", "--bogus"], ["check", "--format", "xml"], ["check", "--max-file-size", "x"],
@@ -95,7 +97,7 @@ def test_check_usage_errors_read_as_before(argv: list[str]) -> None:
     with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
         status = cli.main(argv, stdout=io.StringIO(), stderr=err)
     expected = io.StringIO()
-    parser = cli.build_parser()
+    parser = cli_parser.build_parser()
     try:
         parser.parse_args(argv)
     except cli._UsageError as exc:
@@ -103,10 +105,17 @@ def test_check_usage_errors_read_as_before(argv: list[str]) -> None:
     assert status == 2 and err.getvalue() == expected.getvalue() != ""
 
 
+def test_check_defaults_are_the_parser_defaults() -> None:
+    parsed = vars(cli_parser.build_parser().parse_args(["check"]))
+    assert parsed == {**cli.CHECK_DEFAULTS, "paths": ["."]}
+    first, second = cli._parse(["check", "a"]), cli._parse(["check", "b"])
+    assert first.ignore is not second.ignore  # no list shared between runs
+
+
 def test_check_help_is_the_sub_command_help() -> None:
     full = io.StringIO()
     with redirect_stdout(full), pytest.raises(SystemExit):
-        cli.build_parser().parse_args(["check", "--help"])
+        cli_parser.build_parser().parse_args(["check", "--help"])
     short = io.StringIO()
     with redirect_stdout(short), pytest.raises(SystemExit):
         cli._parse(["check", "--help"])
