@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from layerlint._lazyre import lazy_re
 from layerlint._record import Record
 
 Kind = Literal["literal", "static", "run", "path", "unknown"]
@@ -35,8 +36,9 @@ RUN_MACROS = frozenset({
     "build.sourceversion", "build.buildid", "build.buildnumber", "system.jobid",
     "system.pullrequest.sourcecommitid", "build.sourceversionmessage", "system.planid",
 })
-_MACRO = re.compile(r"\$\(([A-Za-z_][\w.\-]*)\)")
-_PATH_CHARS = re.compile(r"^[^\x00-\x1f]*$")  # on Linux only NUL and "/" are not file-name chars
+_MACRO = lazy_re(__name__, "_MACRO", r"\$\(([A-Za-z_][\w.\-]*)\)")
+# on Linux only NUL and "/" are not file-name chars
+_PATH_CHARS = lazy_re(__name__, "_PATH_CHARS", r"^[^\x00-\x1f]*$")
 
 
 class Segment(Record):

@@ -27,11 +27,11 @@ from __future__ import annotations
 import bisect
 import functools
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from layerlint._lazyre import lazy_re
 from layerlint._record import MutableRecord
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -298,7 +298,7 @@ def _check_tree(doc: Document) -> None:
             stack.extend((v, False) for v in node.value)
 
 
-_REPEATABLE = re.compile(r"\s*\$\{\{\s*(?:if|elseif|else|each)\b")
+_REPEATABLE = lazy_re(__name__, "_REPEATABLE", r"\s*\$\{\{\s*(?:if|elseif|else|each)\b")
 
 
 def repeatable_key(key: str) -> bool:

@@ -19,14 +19,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from layerlint._lazyre import lazy_re
 from layerlint._record import MutableRecord
 from layerlint.document import Document, Node
 from layerlint.finding import Finding
 
-_DIRECTIVE = re.compile(
+_DIRECTIVE = lazy_re(__name__, "_DIRECTIVE",
     r"#\s*layerlint:\s*(?P<kind>disable-file|disable)\s*=\s*(?P<codes>[\w\-]+(?:\s*,\s*[\w\-]+)*)"
     r"(?:\s*--\s*(?P<reason>.*\S))?", re.IGNORECASE)
-_BLOCK_INDICATOR = re.compile(r":\s*[|>][+-]?[1-9]?[+-]?\s*$")
+_BLOCK_INDICATOR = lazy_re(__name__, "_BLOCK_INDICATOR", r":\s*[|>][+-]?[1-9]?[+-]?\s*$")
 
 
 class Suppression(MutableRecord):

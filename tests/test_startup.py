@@ -136,3 +136,23 @@ def test_records_behave_as_the_dataclasses_they_replace() -> None:
         Finding("a", 0, 1, "LL101", 1, 1, "x", "error", "m")
     with pytest.raises(ValueError):
         Finding("a", 1, 1, "LL101", 1, 1, "x", "fatal", "m")  # type: ignore[arg-type]
+
+
+def test_lazy_patterns_compile_on_first_use_and_replace_themselves() -> None:
+    import re
+    import types
+
+    from layerlint._lazyre import lazy_re
+
+    module = types.ModuleType("lazy_probe")
+    sys.modules["lazy_probe"] = module
+    try:
+        module._P = lazy_re("lazy_probe", "_P", r"a(b+)", re.I)  # type: ignore[attr-defined]
+        proxy = module._P  # type: ignore[attr-defined]
+        assert not isinstance(proxy, re.Pattern)
+        m = proxy.match("ABB")
+        assert m is not None and m.group(1) == "BB"
+        assert isinstance(module._P, re.Pattern)  # type: ignore[attr-defined]
+        assert proxy.pattern == "a(b+)"  # a reference kept elsewhere still works
+    finally:
+        del sys.modules["lazy_probe"]

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from layerlint._lazyre import lazy_re
 from layerlint.document import Document, DocumentError, Node
 from layerlint.pipeline.model import HOSTED, OS, STEP_KINDS, Job, LoadProblem, Pipeline, Pool, Step
 from layerlint.pipeline.scope import (
@@ -33,14 +34,15 @@ DocLoader = Callable[[Path], "Document | DocumentError"]
 _Visit = Callable[[Node, Scope, Pool, dict[str, str]], None]
 # Hosted image names (rules.md, "No fix on Windows or macOS jobs"): ``windows-2022``,
 # ``win1803``, ``vs2017-win2016``, ``vs2015-win2012r2``, ``*-win2019``; ``macOS-14``.
-_WINDOWS = re.compile(r"^\s*(windows|win)|(^|[^a-z])vs20\d\d|-win(dows)?\d", re.I)
-_MAC = re.compile(r"^\s*mac", re.I)
+_WINDOWS = lazy_re(__name__, "_WINDOWS", r"^\s*(windows|win)|(^|[^a-z])vs20\d\d|-win(dows)?\d",
+                   re.I)
+_MAC = lazy_re(__name__, "_MAC", r"^\s*mac", re.I)
 # A self-hosted pool whose name says Windows (``Windows-Agents``, ``win-2019``,
 # ``BuildWin``): "win" as a word or word start, not inside "darwin" or "twin".
-_NAMED_WINDOWS = re.compile(r"(^|[^a-z])win(dows)?([^a-z]|$)|windows|(^|[^a-z])vs20\d\d",
-                            re.I)
-_NAMED_LINUX = re.compile(r"linux|ubuntu|debian|centos|rhel|alpine", re.I)
-_NAMED_MAC = re.compile(r"(^|[^a-z])(mac|macos|osx|darwin)([^a-z]|$)", re.I)
+_NAMED_WINDOWS = lazy_re(__name__, "_NAMED_WINDOWS",
+                         r"(^|[^a-z])win(dows)?([^a-z]|$)|windows|(^|[^a-z])vs20\d\d", re.I)
+_NAMED_LINUX = lazy_re(__name__, "_NAMED_LINUX", r"linux|ubuntu|debian|centos|rhel|alpine", re.I)
+_NAMED_MAC = lazy_re(__name__, "_NAMED_MAC", r"(^|[^a-z])(mac|macos|osx|darwin)([^a-z]|$)", re.I)
 
 
 class Loader:
@@ -393,7 +395,8 @@ class Loader:
                         Job("parameters", Origin(scope.doc, node), HOSTED, {}, steps))
 
 
-_DEMANDS_WINDOWS = re.compile(r"agent\.os\s+-equals\s+windows|windows", re.I)
+_DEMANDS_WINDOWS = lazy_re(__name__, "_DEMANDS_WINDOWS",
+                           r"agent\.os\s+-equals\s+windows|windows", re.I)
 
 
 def _demand_items(found: tuple[Node, Scope]) -> list[tuple[Node, Scope, bool]]:

@@ -4,11 +4,11 @@ in. Built by :mod:`layerlint.pipeline.loader`; read by the job timelines and the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
+from layerlint._lazyre import lazy_re
 from layerlint._record import MutableRecord, Record
 from layerlint.document import Document, DocumentError, Node
 from layerlint.pipeline.scope import Origin, Scope, get, mapping_items
@@ -18,7 +18,7 @@ STEP_KINDS = (
     "task", "script", "bash", "pwsh", "powershell", "checkout", "template", "download",
     "downloadBuild", "getPackage", "publish", "upload", "reviewApp",
 )  # fmt: skip
-_TASK = re.compile(r"^\s*([A-Za-z0-9_.\-]+?)@(\d+)(?:\.[\d.]*)?\s*$")
+_TASK = lazy_re(__name__, "_TASK", r"^\s*([A-Za-z0-9_.\-]+?)@(\d+)(?:\.[\d.]*)?\s*$")
 
 OS = Literal["linux", "windows", "macos"]
 

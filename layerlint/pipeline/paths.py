@@ -15,6 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from layerlint._lazyre import lazy_re
 from layerlint._record import Record
 
 WORKSPACE = "<workspace>"
@@ -34,11 +35,11 @@ PREDEFINED = {
     "agent.homedirectory": "<agent>",
 }
 _ENV_PREDEFINED = {k.upper().replace(".", "_"): v for k, v in PREDEFINED.items()}
-_MACRO = re.compile(r"\$\(([A-Za-z_][\w.\-]*)\)")
-_ENV = re.compile(
+_MACRO = lazy_re(__name__, "_MACRO", r"\$\(([A-Za-z_][\w.\-]*)\)")
+_ENV = lazy_re(__name__, "_ENV",
     r"\$\{([A-Za-z_]\w*)\}|\$env:([A-Za-z_]\w*)|%([A-Za-z_]\w*)%|\$([A-Za-z_]\w*)", re.I
 )
-_UNKNOWN = re.compile(r"\$\{\{|\$\[|\$\(|\$\{|\$[A-Za-z_]|%[A-Za-z_]\w*%|`")
+_UNKNOWN = lazy_re(__name__, "_UNKNOWN", r"\$\{\{|\$\[|\$\(|\$\{|\$[A-Za-z_]|%[A-Za-z_]\w*%|`")
 
 
 class DirPath(Record):

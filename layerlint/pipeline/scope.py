@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from layerlint._lazyre import lazy_re
 from layerlint._record import Record
 from layerlint.document import Document, Node
 
-_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}", re.S)
-_REF = re.compile(
+_EXPR = lazy_re(__name__, "_EXPR", r"\$\{\{\s*(.*?)\s*\}\}", re.S)
+_REF = lazy_re(__name__, "_REF",
     r"""^(?:parameters\.(?P<dot>[A-Za-z_][\w-]*)
          |parameters\[\s*['"](?P<idx>[^'"]+)['"]\s*\]
          |(?P<local>[A-Za-z_]\w*)(?:\.(?P<attr>[A-Za-z_][\w-]*))?)$""",
@@ -198,7 +199,7 @@ def get(node: Node, key: str, scope: Scope) -> tuple[Node, Scope] | None:
     return index.get(key)
 
 
-_EACH = re.compile(r"^each\s+([A-Za-z_]\w*)\s+in\s+(.+)$", re.S)
+_EACH = lazy_re(__name__, "_EACH", r"^each\s+([A-Za-z_]\w*)\s+in\s+(.+)$", re.S)
 
 
 def sequence_items(node: Node | None, scope: Scope) -> Iterator[tuple[Node, Scope, bool]]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from layerlint._lazyre import lazy_re
 from layerlint.finding import Fix
 from layerlint.pipeline.model import Job
 from layerlint.pipeline.paths import expand
@@ -44,7 +45,7 @@ META = RuleMeta(
 )
 
 
-_VAR = re.compile(r"\$\([^)]*\)|\$\{\{.*?\}\}|\$\[.*?\]|\$\{?\w+\}?|%\w+%")
+_VAR = lazy_re(__name__, "_VAR", r"\$\([^)]*\)|\$\{\{.*?\}\}|\$\[.*?\]|\$\{?\w+\}?|%\w+%")
 
 
 def _unknown(text: str) -> bool:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from layerlint._lazyre import lazy_re
 from layerlint.finding import Edit, Fix
 from layerlint.pipeline.model import Job
 from layerlint.repo_files import RepoFiles, read_text
@@ -43,7 +44,7 @@ META = RuleMeta(
     "A cache export without mode=max skips the builder stages.", "warning", "safe",
 )
 MODE_TYPES = frozenset({"local", "registry", "azblob", "s3"})
-_FROM = re.compile(r"^\s*FROM\s", re.I | re.M)
+_FROM = lazy_re(__name__, "_FROM", r"^\s*FROM\s", re.I | re.M)
 
 
 def stages(build: Build, files: RepoFiles | None) -> int | None:

@@ -36,9 +36,9 @@ Fix
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from layerlint._lazyre import lazy_re
 from layerlint.cachekey import Segment, is_dockerfile, split
 from layerlint.finding import Edit, Fix
 from layerlint.rules import fixkit
@@ -51,7 +51,8 @@ META = RuleMeta(
 )
 RUN_SEGMENT = '"$(Build.SourceVersion)"'
 # a quoted segment whose only unknown is a template parameter: `"${{ parameters.image }}"`
-_QUOTED_PARAM = re.compile(r'"(?:[^$"]|\$\{\{\s*parameters[.\[][^}]*\}\})*"')
+_QUOTED_PARAM = lazy_re(__name__, "_QUOTED_PARAM",
+                        r'"(?:[^$"]|\$\{\{\s*parameters[.\[][^}]*\}\})*"')
 
 
 def _judged(segment: Segment) -> Segment:

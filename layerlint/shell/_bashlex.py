@@ -7,17 +7,17 @@ parser overrides to parse their contents recursively.
 
 from __future__ import annotations
 
-import re
+from layerlint._lazyre import lazy_re
 
 from ._types import EOF, OP, WORD, Word, _Tok, _TokenStream
 
 _BLANK = " \t\r\f\v"
 _BREAK = frozenset(" \t\r\f\v\n;&|()<>")
-_PLAIN = re.compile(r"[^\s;&|()<>\\'\"`$=]+")
-_DQ_PLAIN = re.compile(r"[^\"\\$`]+")
-_CONT = re.compile(r"\\[ \t\r\f\v]*\n")
-_NAME_SO_FAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?\Z")
-_FD_REDIR = re.compile(r"\d+(?=[<>])|\{[A-Za-z_][A-Za-z0-9_]*\}(?=[<>])")
+_PLAIN = lazy_re(__name__, "_PLAIN", r"[^\s;&|()<>\\'\"`$=]+")
+_DQ_PLAIN = lazy_re(__name__, "_DQ_PLAIN", r"[^\"\\$`]+")
+_CONT = lazy_re(__name__, "_CONT", r"\\[ \t\r\f\v]*\n")
+_NAME_SO_FAR = lazy_re(__name__, "_NAME_SO_FAR", r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?\Z")
+_FD_REDIR = lazy_re(__name__, "_FD_REDIR", r"\d+(?=[<>])|\{[A-Za-z_][A-Za-z0-9_]*\}(?=[<>])")
 _OPS = (
     "<<<", "<<-", ";;&", "&>>",
     "&&", "||", "|&", ";;", ";&", "<<", "<>", "<&", ">>", ">&", ">|", "&>", "((",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from layerlint._lazyre import lazy_re
 from layerlint._record import Record
 
 from ._types import Word
@@ -40,7 +41,7 @@ _SUDO_LONG_VALUE = frozenset(
 )  # fmt: skip
 _ENV_VALUE = frozenset({"-u", "--unset", "-C", "--chdir", "-S", "--split-string"})
 _PLAIN_WRAPPERS = frozenset({"time", "nohup", "command", "exec", "builtin"})
-_ENV_ASSIGN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+_ENV_ASSIGN = lazy_re(__name__, "_ENV_ASSIGN", r"[A-Za-z_][A-Za-z0-9_]*=")
 _FALSE = frozenset({"false", "0", "no", "off", "f"})
 
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
+from layerlint._lazyre import lazy_re
 
 from ._types import EOF, OP, WORD, Word, _Tok, _TokenStream
 
 _BLANK = " \t\r\f\v"
 _BREAK = frozenset(" \t\r\f\v\n;|&{}()<>")
-_PLAIN = re.compile(r"[^\s;|&{}()<>'\"`$@]+")
-_DQ_PLAIN = re.compile(r"[^\"`$]+")
-_CONT = re.compile(r"`[ \t\r\f\v]*\n")
-_REDIR = re.compile(r"[1-6*]?>>?(?:&[1-6])?|<")
-_HERE_OPEN = re.compile(r"@([\"'])[ \t\r]*\n")
+_PLAIN = lazy_re(__name__, "_PLAIN", r"[^\s;|&{}()<>'\"`$@]+")
+_DQ_PLAIN = lazy_re(__name__, "_DQ_PLAIN", r"[^\"`$]+")
+_CONT = lazy_re(__name__, "_CONT", r"`[ \t\r\f\v]*\n")
+_REDIR = lazy_re(__name__, "_REDIR", r"[1-6*]?>>?(?:&[1-6])?|<")
+_HERE_OPEN = lazy_re(__name__, "_HERE_OPEN", r"@([\"'])[ \t\r]*\n")
 _ESC = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b", "f": "\f",
         "v": "\v", "e": "\x1b"}  # fmt: skip
 _OPS = ("&&", "||", "|", ";", "&", "{", "}", ")")

@@ -8,19 +8,20 @@ commands extend to the end of the text.  A line holding only assignments
 from __future__ import annotations
 
 import contextlib
-import re
+
+from layerlint._lazyre import lazy_re
 
 from ._bashlex import MAX_DEPTH, REDIRECTS, _BashLexer
 from ._types import EOF, OP, Command, Word, _Builder, _Tok, finish
 
 __all__ = ["Command", "Word", "parse_bash"]
 
-_ASSIGN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
+_ASSIGN = lazy_re(__name__, "_ASSIGN", r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 _SEPARATORS = frozenset({"\n", ";", "&", "&&", "||", "|", "|&", ";;", ";&", ";;&"})
 _CONNECTORS = frozenset({"&&", "||", "|", "|&"})
 _STRAY = frozenset({"then", "elif", "else", "fi", "do", "done", "esac", "}", "in", "]]"})
 _CASE_END = frozenset({";;", ";&", ";;&"})
-_FD_PREFIX = re.compile(r"\d+|\{[A-Za-z_][A-Za-z0-9_]*\}")
+_FD_PREFIX = lazy_re(__name__, "_FD_PREFIX", r"\d+|\{[A-Za-z_][A-Za-z0-9_]*\}")
 _COMPOUND = frozenset({"if", "while", "until", "for", "select", "case", "{", "function"})
 
 
