@@ -40,15 +40,15 @@ class MutableRecord:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        names: list[str] = []
-        for klass in reversed(cls.__mro__):  # fields in the order they are annotated
-            slots = klass.__dict__.get("__slots__", ())
-            slots = (slots,) if isinstance(slots, str) else tuple(slots)
-            # (not inspect.get_annotations: importing inspect is what this module avoids)
-            annotated = [n for n in getattr(klass, "__annotations__", {}) if n in slots]
-            names.extend(n for n in (*annotated, *(n for n in slots if n not in annotated))
-                         if not n.startswith("_"))
-        cls._shown = tuple(names)
+        own = cls.__dict__.get("__slots__", ())
+        own = (own,) if isinstance(own, str) else tuple(own)
+        # fields in the order they are annotated (not inspect.get_annotations: importing
+        # inspect is what this module avoids); a record's base records' fields come first
+        annotated = [n for n in getattr(cls, "__annotations__", {}) if n in own]
+        names = [n for n in (*annotated, *(n for n in own if n not in annotated))
+                 if not n.startswith("_")]
+        inherited = getattr(super(cls, cls), "_shown", ())
+        cls._shown = (*inherited, *names)
         if "_fields" not in cls.__dict__:
             cls._fields = cls._shown
         cls._key = _getter(cls._fields)
