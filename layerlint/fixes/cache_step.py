@@ -19,6 +19,7 @@ import posixpath
 import re
 from pathlib import Path
 
+from layerlint._lazyre import lazy_re
 from layerlint.fixes.yamltext import yaml_quote, yaml_scalar
 
 CACHE_ROOT = "$(Pipeline.Workspace)/docker_cache"
@@ -26,7 +27,8 @@ CACHE_ROOT = "$(Pipeline.Workspace)/docker_cache"
 # (``System.JobName`` is the leg's name, ``__default`` outside a matrix): added where the same
 # key text would otherwise be shared by two jobs, legs or template callers.
 JOB_IDENTITY = '"$(System.StageName)/$(System.PhaseName)/$(System.JobName)"'
-_SLUG_DROP = re.compile(r"\$\{\{\s*(?:parameters\.)?|\s*\}\}|\$\(|\)|\$\{|\}|\$")
+_SLUG_DROP = lazy_re(__name__, "_SLUG_DROP",
+                     r"\$\{\{\s*(?:parameters\.)?|\s*\}\}|\$\(|\)|\$\{|\}|\$")
 
 
 def slug(image: str | None, fallback: str = "image") -> str:

@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import re
 
+from layerlint._lazyre import lazy_re
 from layerlint.pipeline.model import Job, Step
 from layerlint.pipeline.paths import expand
 from layerlint.repo_files import RepoFiles, read_text
 from layerlint.timeline import Build, Timeline
 
-_WINDOWS_COND = re.compile(r"windows_nt", re.I)
-_NOT_WINDOWS_COND = re.compile(r"ne\(\s*variables\[?['.]?agent\.os['\]]*\s*,\s*'windows_nt'",
-                               re.I)
+_WINDOWS_COND = lazy_re(__name__, "_WINDOWS_COND", r"windows_nt", re.I)
+_NOT_WINDOWS_COND = lazy_re(__name__, "_NOT_WINDOWS_COND",
+                            r"ne\(\s*variables\[?['.]?agent\.os['\]]*\s*,\s*'windows_nt'", re.I)
 
 
 def _step_says_windows(step: Step) -> str | None:
@@ -90,9 +91,9 @@ def step_os_reason(build: Build, job: Job) -> str | None:
 
 
 # -- local base images --------------------------------------------------------------------
-_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
-_ARG = re.compile(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?", re.I | re.M)
-_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?")
+_FROM = lazy_re(__name__, "_FROM", r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
+_ARG = lazy_re(__name__, "_ARG", r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?", re.I | re.M)
+_VAR = lazy_re(__name__, "_VAR", r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?")
 _MAKERS = {"load", "tag", "import", "commit"}
 
 
