@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from layerlint.cli import main
+from layerlint.cli import console
 
-raise SystemExit(main())
+console()

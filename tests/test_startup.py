@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
 
 import pytest
 
@@ -156,3 +158,16 @@ def test_lazy_patterns_compile_on_first_use_and_replace_themselves() -> None:
         assert proxy.pattern == "a(b+)"  # a reference kept elsewhere still works
     finally:
         del sys.modules["lazy_probe"]
+
+
+def test_command_exits_without_teardown_and_loses_no_output(tmp_path: Path) -> None:
+    """``python -m layerlint`` (like the console script) ends with os._exit after
+    flushing: the same output and status as main(), reports written in full."""
+    report = tmp_path / "out.json"
+    argv = ["check", str(TYPICAL), "--format", "text", "--format", "json", "-o", str(report)]
+    proc = subprocess.run([sys.executable, "-m", "layerlint", *argv], capture_output=True,
+                          text=True, cwd=ROOT)
+    out = io.StringIO()
+    status = cli.main(argv[:4], stdout=out, stderr=io.StringIO())
+    assert (proc.returncode, proc.stdout, proc.stderr) == (status, out.getvalue(), "")
+    assert json.loads(report.read_text())["findings"]
