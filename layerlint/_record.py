@@ -16,13 +16,14 @@ supplies the rest from the slot names, once per class, without compiling anythin
   not named ``_x``.
 
 A class compared by identity (a dataclass with ``eq=False``) is a plain slotted class.
+:func:`replace` is ``dataclasses.replace`` for records.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from operator import attrgetter
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 
 def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
@@ -105,3 +106,16 @@ class OrderedRecord(Record):
             return NotImplemented
         key = self.__class__._sort
         return bool(key(self) >= key(other))
+
+
+_R = TypeVar("_R", bound=MutableRecord)
+
+
+def replace(record: _R, **changes: Any) -> _R:
+    """A copy of ``record`` with ``changes`` (``dataclasses.replace`` for records: every
+    slot is an ``__init__`` parameter of the same name)."""
+    names = [n for klass in type(record).__mro__
+             for n in klass.__dict__.get("__slots__", ()) if n != "__weakref__"]
+    values = {n: getattr(record, n) for n in names}
+    values.update(changes)
+    return type(record)(**values)

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from layerlint import cli, cli_parser
+from layerlint._record import replace
 from layerlint.finding import Edit, Finding, Fix
+from layerlint.pipeline.model import Pool
 from layerlint.rules import RULES, meta
 
 from conftest import ROOT
@@ -138,6 +140,11 @@ def test_records_behave_as_the_dataclasses_they_replace() -> None:
         Finding("a", 0, 1, "LL101", 1, 1, "x", "error", "m")
     with pytest.raises(ValueError):
         Finding("a", 1, 1, "LL101", 1, 1, "x", "fatal", "m")  # type: ignore[arg-type]
+    pool = Pool(True, "linux", "ubuntu-latest")
+    other = replace(pool, hosted=False)
+    assert (other.hosted, other.os, other.name, other.known) == (False, "linux",
+                                                                   "ubuntu-latest", True)
+    assert pool.hosted and pool == Pool(True, "linux", "ubuntu-latest") != other
 
 
 def test_lazy_patterns_compile_on_first_use_and_replace_themselves() -> None:

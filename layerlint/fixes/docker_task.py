@@ -17,8 +17,8 @@ mapped in :mod:`layerlint.fixes.task_inputs`).
 from __future__ import annotations
 
 import posixpath
-import re
 
+from layerlint._lazyre import lazy_re
 from layerlint.cachekey import glob_regex
 from layerlint.finding import Edit, Fix
 from layerlint.fixes.buildx import BUILDER
@@ -34,7 +34,7 @@ from layerlint.pipeline.model import Job, Step
 from layerlint.repo_files import RepoFiles, repo_file_list
 
 __all__ = ["docker_task_fix", "needs_login", "raw_input"]
-_TOKEN = re.compile(r"\$\{\{.*?\}\}|\$\([^)]*\)")
+_TOKEN = lazy_re(__name__, "_TOKEN", r"\$\{\{.*?\}\}|\$\([^)]*\)")
 
 
 def _resolve_glob(pattern: str, files: RepoFiles | None) -> str | None:

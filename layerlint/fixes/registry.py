@@ -23,15 +23,18 @@ and their title says which value was used and how to pin it with ``registries``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from layerlint._lazyre import lazy_re
+from layerlint._record import Record
 from layerlint.fixes.settings import FixSettings
 from layerlint.pipeline.model import Job, Step
 from layerlint.pipeline.paths import expand
 
-_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(?::\d+)?$", re.I)
-_DOCKER_HUB = re.compile(r"^\s*docker[\s_.-]*hub\b", re.I)
-_ACR = re.compile(r"(?<![\w.-])([a-z0-9]{5,50}\.azurecr\.(?:io|cn|us))(?![\w-])", re.I)
+_HOST = lazy_re(__name__, "_HOST",
+                r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(?::\d+)?$", re.I)
+_DOCKER_HUB = lazy_re(__name__, "_DOCKER_HUB", r"^\s*docker[\s_.-]*hub\b", re.I)
+_ACR = lazy_re(__name__, "_ACR",
+               r"(?<![\w.-])([a-z0-9]{5,50}\.azurecr\.(?:io|cn|us))(?![\w-])", re.I)
 HUB_HOSTS = {"index.docker.io", "docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
 
 # bash that sets ``prefix`` from the one registry the Docker config holds (Docker@2 reads
@@ -47,15 +50,22 @@ RUNTIME_LINES = [
 ]
 
 
-@dataclass(frozen=True)
-class Server:
+class Server(Record):
     """How image names are prefixed: ``prefix`` is ``HOST/``, empty (Docker Hub) or
     ``${prefix}`` (read at run time, see :data:`RUNTIME_LINES`)."""
 
+    __slots__ = ("configured", "prefix", "runtime", "source")
     prefix: str
     source: str  # for the title: which value was used, from where
-    configured: bool = False  # from the configuration: not a guess
-    runtime: bool = False
+    configured: bool  # from the configuration: not a guess
+    runtime: bool
+
+    def __init__(self, prefix: str, source: str, configured: bool = False,
+                 runtime: bool = False) -> None:
+        self.prefix = prefix
+        self.source = source
+        self.configured = configured
+        self.runtime = runtime
 
 
 def _host(text: str) -> str | None:

@@ -8,8 +8,7 @@ kept), re-indented to the new step's column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from layerlint._record import MutableRecord
 from layerlint.pipeline.model import Step
 
 EVERY_STEP = ("condition", "enabled")
@@ -17,11 +16,17 @@ BUILD_STEP = ("env", "continueOnError", "timeoutInMinutes", "retryCountOnTaskFai
 KNOWN = {"task", "inputs", "displayName", *EVERY_STEP, *BUILD_STEP}
 
 
-@dataclass
-class Carried:
-    every: list[str] = field(default_factory=list)  # lines for every new step
-    build: list[str] = field(default_factory=list)  # lines for the build step only
-    condition: str | None = None
+class Carried(MutableRecord):
+    __slots__ = ("build", "condition", "every")
+    every: list[str]  # lines for every new step
+    build: list[str]  # lines for the build step only
+    condition: str | None
+
+    def __init__(self, every: list[str] | None = None, build: list[str] | None = None,
+                 condition: str | None = None) -> None:
+        self.every = [] if every is None else every
+        self.build = [] if build is None else build
+        self.condition = condition
 
 
 def carried_keys(step: Step, known: set[str] | None = None) -> Carried | str:

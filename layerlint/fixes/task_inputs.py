@@ -23,10 +23,9 @@ caller), in the terms of the ``docker build`` command line the task itself assem
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
 
+from layerlint._record import MutableRecord
 from layerlint.pipeline.model import Step
 
 _TRUE = ("true", "yes", "on", "1")
@@ -54,20 +53,51 @@ def _flag(step: Step, name: str, default: bool) -> bool | None:
     return None
 
 
-@dataclass
-class TaskBuild:
+class TaskBuild(MutableRecord):
+    __slots__ = (
+        "acr_server",
+        "connection",
+        "context",
+        "dockerfile",
+        "extra",
+        "login_inputs",
+        "lower_all",
+        "major",
+        "names",
+        "push",
+        "qualify",
+        "repository",
+    )
     major: int
     push: bool  # buildAndPush
     dockerfile: str
     context: str | None  # None: the Dockerfile's directory
     repository: str  # the image name the key and cache dir are named after
-    names: list[str] = field(default_factory=list)  # -t values, before the registry prefix
-    extra: list[str] = field(default_factory=list)  # other flags, in the task's order
-    connection: str | None = None  # the registry input's text (the login step's value)
-    login_inputs: list[tuple[str, str]] = field(default_factory=list)
-    acr_server: str | None = None  # Docker@0/1: the login server the inputs spell out
-    qualify: bool = True  # whether the registry prefixes the names
-    lower_all: bool = False  # the whole name, tag included, is lower-cased
+    names: list[str]  # -t values, before the registry prefix
+    extra: list[str]  # other flags, in the task's order
+    connection: str | None  # the registry input's text (the login step's value)
+    login_inputs: list[tuple[str, str]]
+    acr_server: str | None  # Docker@0/1: the login server the inputs spell out
+    qualify: bool  # whether the registry prefixes the names
+    lower_all: bool  # the whole name, tag included, is lower-cased
+
+    def __init__(self, major: int, push: bool, dockerfile: str, context: str | None,
+                 repository: str, names: list[str] | None = None, extra: list[str] | None = None,
+                 connection: str | None = None, login_inputs: list[tuple[str, str]] | None = None,
+                 acr_server: str | None = None, qualify: bool = True,
+                 lower_all: bool = False) -> None:
+        self.major = major
+        self.push = push
+        self.dockerfile = dockerfile
+        self.context = context
+        self.repository = repository
+        self.names = [] if names is None else names
+        self.extra = [] if extra is None else extra
+        self.connection = connection
+        self.login_inputs = [] if login_inputs is None else login_inputs
+        self.acr_server = acr_server
+        self.qualify = qualify
+        self.lower_all = lower_all
 
 
 def read_task(step: Step, major: int) -> TaskBuild | str:
@@ -176,6 +206,8 @@ def _registry01(step: Step, major: int, build: TaskBuild) -> str:
         server = registry.strip()
         if server.startswith("{"):
             try:
+                import json
+
                 server = str(json.loads(server).get("loginServer") or "")
             except (ValueError, AttributeError):
                 return "the task's `azureContainerRegistry` cannot be read"

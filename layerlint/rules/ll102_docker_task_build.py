@@ -137,8 +137,7 @@ def _local_base(ctx: Context, build: Build, timeline: Timeline) -> str | None:
     """Why the task's Dockerfile may start from an image an earlier step of the job put
     into the daemon's store (a docker-container builder cannot see it): the LL101 check,
     on the command line the task runs."""
-    import dataclasses
-
+    from layerlint._record import replace
     from layerlint.fixes.platform import EarlierImages, local_base_reason
     from layerlint.fixes.task_inputs import read_task
     from layerlint.shell import DockerBuild, parse_bash, parse_docker
@@ -153,7 +152,7 @@ def _local_base(ctx: Context, build: Build, timeline: Timeline) -> str | None:
     parsed = parse_docker(commands[0]) if commands else None
     if not isinstance(parsed, DockerBuild):
         return None
-    return local_base_reason(dataclasses.replace(build, docker=parsed),
+    return local_base_reason(replace(build, docker=parsed),
                              EarlierImages(timeline), ctx.files)
 
 
