@@ -258,7 +258,7 @@ def docker_task_fix(step: Step, job: Job, settings: FixSettings,
                new_files, steps_added=len(steps) - 1), ""
 
 
-_INSERTION = re.compile(r"\$\{\{\s*(?:if|elseif|else|each)\b")
+_INSERTION = lazy_re(__name__, "_INSERTION", r"\$\{\{\s*(?:if|elseif|else|each)\b")
 
 
 def _dir(image: str) -> str:
