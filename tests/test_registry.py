@@ -24,7 +24,9 @@ def test_registry_is_complete() -> None:
 def test_rule_modules_are_consistent() -> None:
     for code, module in RULES.items():
         meta = module.META
-        assert meta == layerlint.rules.meta(code)  # the registry's table is the module's META
+        assert meta == layerlint.rules.meta(code), (
+            f"{code}: its META and the registry's table (layerlint/rules/__init__.py, read "
+            "without importing the rule) differ: change both")
         assert meta.code == code and re.fullmatch(r"LL\d{3}", code)
         name = module.__name__.rsplit(".", 1)[1]
         assert name == f"{code.lower()}_{meta.name.replace('-', '_')}"

@@ -31,7 +31,7 @@ _TABLE: tuple[tuple[str, RuleMeta], ...] = (
         "A Docker task builds an image without a layer cache.", "error", "safe")),
     ("ll103_uncached_compose_build", RuleMeta(
         "LL103", "uncached-compose-build",
-        "A compose build runs without cache configuration.", "warning")),
+        "A compose build runs without cache configuration.", "warning", "safe")),
     ("ll201_missing_cache_task", RuleMeta(
         "LL201", "missing-cache-task",
         "A build's local cache dir is not restored by any Cache@2 step.", "error", "safe")),
