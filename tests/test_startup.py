@@ -13,6 +13,8 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from layerlint import cli, cli_parser
 from layerlint._record import replace
@@ -181,3 +183,16 @@ def test_command_exits_without_teardown_and_loses_no_output(tmp_path: Path) -> N
     status = cli.main(argv[:4], stdout=out, stderr=io.StringIO())
     assert (proc.returncode, proc.stdout, proc.stderr) == (status, out.getvalue(), "")
     assert json.loads(report.read_text())["findings"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="winWINdowsDOWSvV2019mMaAcC- _.ıİſ\t", max_size=14))
+def test_hosted_os_short_cut_agrees_with_the_patterns(image: str) -> None:
+    import re
+
+    from layerlint.pipeline.loader import _hosted_os
+
+    windows = re.compile(r"^\s*(windows|win)|(^|[^a-z])vs20\d\d|-win(dows)?\d", re.I)
+    mac = re.compile(r"^\s*mac", re.I)
+    expected = "windows" if windows.search(image) else "macos" if mac.match(image) else "linux"
+    assert _hosted_os(image) == expected

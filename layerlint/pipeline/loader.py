@@ -37,6 +37,16 @@ _Visit = Callable[[Node, Scope, Pool, dict[str, str]], None]
 _WINDOWS = lazy_re(__name__, "_WINDOWS", r"^\s*(windows|win)|(^|[^a-z])vs20\d\d|-win(dows)?\d",
                    re.I)
 _MAC = lazy_re(__name__, "_MAC", r"^\s*mac", re.I)
+
+
+def _hosted_os(image: str) -> OS:
+    """The OS of a hosted image name. ASCII names that hold none of the letters the
+    patterns need (most: ``ubuntu-latest``) are Linux without compiling them; the patterns
+    decide the rest (with ``re.I`` they also match non-ASCII case variants)."""
+    low = image.lower()
+    if image.isascii() and "win" not in low and "vs20" not in low and "mac" not in low:
+        return "linux"
+    return "windows" if _WINDOWS.search(image) else "macos" if _MAC.match(image) else "linux"
 # A self-hosted pool whose name says Windows (``Windows-Agents``, ``win-2019``,
 # ``BuildWin``): "win" as a word or word start, not inside "darwin" or "twin".
 _NAMED_WINDOWS = lazy_re(__name__, "_NAMED_WINDOWS",
@@ -243,10 +253,7 @@ class Loader:
         if image is not None:
             if is_unknown(image):
                 return Pool(hosted=True, known=False)
-            os: OS = (
-                "windows" if _WINDOWS.search(image) else "macos" if _MAC.match(image) else "linux"
-            )
-            return Pool(hosted=True, os=os, name=image)
+            return Pool(hosted=True, os=_hosted_os(image), name=image)
         if name is not None:
             if is_unknown(name):
                 return Pool(hosted=True, known=False)

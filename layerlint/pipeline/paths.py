@@ -93,8 +93,10 @@ def expand(text: str, variables: dict[str, str], env: dict[str, str] | None = No
                 return "<home>"
             return user_env.get(name, user_env.get(name.upper(), m.group(0)))
 
-        text = _MACRO.sub(macro, text)
-        text = _ENV.sub(envvar, text)
+        if "$(" in text:  # (a pattern is compiled when first needed)
+            text = _MACRO.sub(macro, text)
+        if "$" in text or "%" in text:
+            text = _ENV.sub(envvar, text)
         if text == before:
             break
     return text

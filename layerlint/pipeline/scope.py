@@ -111,7 +111,7 @@ class Scope(Record):
         scope = self
         for _ in range(MAX_RESOLVE):
             value = getattr(node, "value", None)
-            if not isinstance(value, str):  # only scalars have string values
+            if not isinstance(value, str) or "${{" not in value:  # a scalar's string value
                 return node, scope
             m = _EXPR.fullmatch(value.strip())
             if not m:
