@@ -76,7 +76,8 @@ class _BashLexer(_TokenStream):
             end = self._parse_nested(pos + 2, ")")
             self.pos = end
             return self._word_tok(pos, end, text[pos:end], False)
-        m = _FD_REDIR.match(text, pos, limit)
+        # (the pattern needs a leading digit or brace: most tokens need no compiled pattern)
+        m = _FD_REDIR.match(text, pos, limit) if c == "{" or c.isdecimal() else None
         start = pos
         if m is not None:
             pos = m.end()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from layerlint._lazyre import lazy_re
@@ -59,7 +58,7 @@ class Option(Record):
 
 def tool_name(value: str) -> str:
     """``/usr/bin/docker`` and ``C:\\x\\Docker.exe`` -> ``docker``."""
-    base = re.split(r"[/\\]", value)[-1].lower()
+    base = value.replace("\\", "/").rsplit("/", 1)[-1].lower()
     return base[:-4] if base.endswith(".exe") else base
 
 

@@ -29,7 +29,8 @@ def _redir_op(tok: _Tok) -> str | None:
     """The bare redirection operator of ``tok`` (fd prefix removed), or None."""
     if tok.kind != OP:
         return None
-    m = _FD_PREFIX.match(tok.text)
+    first = tok.text[:1]
+    m = _FD_PREFIX.match(tok.text) if first == "{" or first.isdecimal() else None
     op = tok.text[m.end() :] if m else tok.text
     return op if op in REDIRECTS else None
 
@@ -209,7 +210,8 @@ class _BashParser(_BashLexer):
                 break
             self.take()
             b.span(tok.start, tok.end)
-            if not b.words and _ASSIGN.match(self.text, w.start, w.end):
+            if not b.words and self.text.find("=", w.start, w.end) >= 0 and _ASSIGN.match(
+                    self.text, w.start, w.end):
                 b.assignments.append(w)  # NAME=value, NAME="a b", NAME+=x, A[i]=x
                 continue
             b.words.append(w)
