@@ -21,11 +21,12 @@ from __future__ import annotations
 import re
 import weakref
 
+from layerlint._lazyre import lazy_re
 from layerlint.rules.base import Context
 from layerlint.timeline import Build, Timeline
 
-_SHELL_VAR = re.compile(r"\$(?!\()\{?[A-Za-z_]")  # $X or ${X}, not a $(macro)
-_TOKEN = re.compile(r"\$\{\{.*?\}\}|\$\([A-Za-z0-9_.]+\)")
+_SHELL_VAR = lazy_re(__name__, "_SHELL_VAR", r"\$(?!\()\{?[A-Za-z_]")  # $X or ${X}, not a $(macro)
+_TOKEN = lazy_re(__name__, "_TOKEN", r"\$\{\{.*?\}\}|\$\([A-Za-z0-9_.]+\)")
 
 
 def image_text(tag: str | None, fallback: str) -> str:
