@@ -103,7 +103,7 @@ def _registries_hint(ctx: Context, build: Build, job: Job, fix: Fix | None,
 
     if fix is not None:
         if fix.applicability == "unsafe" and "`registries`" in fix.title:
-            return "the fix " + fix.title.split("[unsafe: ", 1)[1].rstrip("]")
+            return "fix: " + fix.title.split("[unsafe: ", 1)[1].rstrip("]")
         return ""
     registry = (build.step.input_text("containerRegistry") or "").strip()
     if not registry or "$" in registry or job.pool.os == "windows":
