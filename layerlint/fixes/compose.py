@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import weakref
 
-from layerlint.finding import Edit, Fix
+from layerlint.finding import Fix
+from layerlint.fixes.around_step import around, step_condition
 from layerlint.fixes.cache_step import CACHE_ROOT, cache_step_lines, dockerfile_segment
-from layerlint.fixes.compose_plan import BUILDER, ComposeJob, Plan, StepFix, plan_command
+from layerlint.fixes.compose_plan import ComposeJob, Plan, StepFix, plan_command
 from layerlint.fixes.platform import EarlierImages, job_os_reason
-from layerlint.fixes.yamltext import item_slot, newline, render_step, yaml_scalar
-from layerlint.pipeline.model import Step
+from layerlint.fixes.yamltext import item_slot
 from layerlint.rules.base import Context
 from layerlint.timeline import Build, Timeline
 
@@ -117,41 +117,25 @@ def _fix_step(ctx: Context, timeline: Timeline, builds: list[Build], job: Compos
         for p in plans:
             out.reasons[id(p.build)] = "the step is not written as a block list item"
         return out
-    nl = newline(step.doc.text)
-    condition = _condition(step)
+    condition = step_condition(step)
     identity = _needs_identity(ctx, timeline, plans)
     root = ctx.files.root if ctx.files is not None else None
-    before: list[list[str]] = []
     services = [s for p in plans for s in p.services]
-    for p in plans:
-        for s in p.services:
-            segment = dockerfile_segment(s.key_file, root)
-            before.append(cache_step_lines(s.dir, segment, f"{CACHE_ROOT}/{s.dir}", identity,
-                                           s.dir, condition))
+    caches = [cache_step_lines(s.dir, dockerfile_segment(s.key_file, root),
+                               f"{CACHE_ROOT}/{s.dir}", identity, s.dir, condition)
+              for s in services]
     dirs = [f"{CACHE_ROOT}/{s.dir}" for s in services]
-    sudo = "sudo " if any(p.build.docker and p.build.docker.sudo for p in plans) else ""
-    setup = [f"{sudo}docker buildx inspect {BUILDER} >/dev/null 2>&1 \\",
-             f"  || {sudo}docker buildx create --name {BUILDER} --driver docker-container",
-             f"{sudo}rm -rf " + " ".join(f"{d}-new" for d in dirs)]
+    sudo = any(p.build.docker and p.build.docker.sudo for p in plans)
     label = ", ".join(s.name for s in services)
-    before.append(_script_lines(setup, f"Set up Docker layer cache ({label})", condition))
-    rotate: list[str] = []
-    for d in dirs:
-        rotate += [f"if [ -d {d}-new ]; then", f"  {sudo}rm -rf {d}", f"  {sudo}mv {d}-new {d}",
-                   "fi", f"mkdir -p {d}"]
-    after = _script_lines(rotate, f"Rotate Docker layer cache ({label})", condition)
     edits = [e for p in plans for e in p.edits]
-    edits.append(Edit(slot.start, slot.start,
-                      "".join(render_step(lines, slot, nl) for lines in before)))
-    text = step.doc.text
-    lead = nl if slot.end == len(text) and not text.endswith("\n") else ""
-    edits.append(Edit(slot.end, slot.end, lead + render_step(after, slot, nl)))
+    edits += around(step, slot, caches, ["sudo docker" if sudo else "docker"], dirs, sudo,
+                    label, condition)
     unsafe = [p for p in plans if p.why_unsafe]
     title = f"Build with buildx bake and a local layer cache per service ({label})"
     if unsafe:
         title += f" [unsafe: {unsafe[0].why_unsafe}]"
     out.fix = Fix(title, "unsafe" if unsafe else "safe", tuple(sorted(edits)),
-                  steps_added=len(before) + 1)
+                  steps_added=len(caches) + 2)
     return out
 
 
@@ -163,21 +147,6 @@ def _taken_dirs(timeline: Timeline) -> set[str]:
         if cache.path is not None and cache.path.written:
             taken.add(cache.path.written.rstrip("/").rsplit("/", 1)[-1].lower())
     return taken
-
-
-def _condition(step: Step) -> str | None:
-    found = step.get("condition")
-    value = getattr(found[0], "value", None) if found else None
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return " ".join(value.split())
-
-
-def _script_lines(body: list[str], display: str, condition: str | None) -> list[str]:
-    lines = ["script: |", *[f"  {line}" for line in body], f"displayName: {yaml_scalar(display)}"]
-    if condition is not None:
-        lines.append(f"condition: {yaml_scalar(condition)}")
-    return lines
 
 
 def _needs_identity(ctx: Context, timeline: Timeline, plans: list[Plan]) -> bool:

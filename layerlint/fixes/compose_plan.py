@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from layerlint.finding import Edit, Fix
+from layerlint.fixes.around_step import BUILDER
 from layerlint.fixes.cache_step import CACHE_ROOT
 from layerlint.fixes.compose_command import Scan, flag_text, quote_set, replace_word, scan_command
 from layerlint.fixes.compose_file import Service, read_compose, repo_dockerfile
@@ -35,7 +36,6 @@ from layerlint.repo_files import RepoFiles
 from layerlint.rules.base import Context
 from layerlint.timeline import Build, Timeline
 
-BUILDER = "layerlint"
 _FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
 _ARG = re.compile(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?", re.I | re.M)
 _VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}?")

@@ -21,7 +21,7 @@ import posixpath
 from layerlint._lazyre import lazy_re
 from layerlint.cachekey import glob_regex
 from layerlint.finding import Edit, Fix
-from layerlint.fixes.buildx import BUILDER
+from layerlint.fixes.around_step import BUILDER
 from layerlint.fixes.cache_step import cache_step_lines, dockerfile_segment
 from layerlint.fixes.plan import cache_dir
 from layerlint.fixes.registry import RUNTIME_LINES, Server, login_server, override_hint

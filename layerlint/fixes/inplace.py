@@ -37,6 +37,7 @@ import weakref
 
 from layerlint._record import MutableRecord
 from layerlint.finding import Applicability, Edit, Fix
+from layerlint.fixes.around_step import BUILDER, around, step_condition
 from layerlint.fixes.cache_names import (
     dir_name,
     image_text,
@@ -51,13 +52,11 @@ from layerlint.fixes.platform import (
     local_base_reason,
     step_os_reason,
 )
-from layerlint.fixes.yamltext import item_slot, newline, render_step, yaml_scalar
+from layerlint.fixes.yamltext import item_slot, newline
 from layerlint.jobstate import JobState
-from layerlint.pipeline.model import Step
 from layerlint.rules.base import Context
 from layerlint.timeline import Build, ScriptRun, Timeline
 
-BUILDER = "layerlint"
 _SUBCOMMANDS = ("build", "image", "builder", "buildx")
 
 
@@ -159,41 +158,22 @@ def _fix_step(ctx: Context, timeline: Timeline, planner: _JobPlanner, index: int
         for p in plans:
             out.reasons[id(p.build)] = "the step is not written as a block list item"
         return out
-    nl = newline(step.doc.text)
-    condition = _condition(step)
+    condition = step_condition(step)
     identity = _needs_identity(ctx, timeline, plans)
-    before: list[list[str]] = []
-    for p in plans:
-        before.append(_cache_lines(ctx, p, identity, condition))
+    caches = [_cache_lines(ctx, p, identity, condition) for p in plans]
     dirs = [f"{CACHE_ROOT}/{p.name}" for p in plans]
-    # a build run through sudo has root's builders and writes root-owned cache dirs: the
-    # builder is created, and the dirs are moved, the same way
-    sudo = "sudo " if any(p.prefix.startswith("sudo") for p in plans) else ""
-    setup = []
-    for prefix in dict.fromkeys(p.prefix for p in plans if p.builder):
-        setup += [f"{prefix} buildx inspect {BUILDER} >/dev/null 2>&1 \\",
-                  f"  || {prefix} buildx create --name {BUILDER} --driver docker-container"]
-    setup.append(f"{sudo}rm -rf " + " ".join(f"{d}-new" for d in dirs))
     label = ", ".join(dict.fromkeys(p.name for p in plans))
-    before.append(_script_lines(setup, f"Set up Docker layer cache ({label})", condition))
-    rotate: list[str] = []
-    for d in dirs:
-        rotate += [f"if [ -d {d}-new ]; then", f"  {sudo}rm -rf {d}", f"  {sudo}mv {d}-new {d}",
-                   "fi", f"mkdir -p {d}"]
-    after = _script_lines(rotate, f"Rotate Docker layer cache ({label})", condition)
     edits = [e for p in plans for e in p.edits]
-    edits.append(Edit(slot.start, slot.start,
-                      "".join(render_step(lines, slot, nl) for lines in before)))
-    text = step.doc.text
-    lead = nl if slot.end == len(text) and not text.endswith("\n") else ""  # no final newline
-    edits.append(Edit(slot.end, slot.end, lead + render_step(after, slot, nl)))
+    edits += around(step, slot, caches, [p.prefix for p in plans if p.builder], dirs,
+                    any(p.prefix.startswith("sudo") for p in plans), label, condition)
+    before = caches  # the set-up step is counted below
     unsafe = [p for p in plans if p.applicability == "unsafe"]
     images = ", ".join(dict.fromkeys(p.name for p in plans))
     title = f"Build with buildx and a local layer cache restored by Cache@2 ({images})"
     if unsafe:
         title += f" [unsafe: {unsafe[0].why_unsafe}]"
     out.fix = Fix(title, "unsafe" if unsafe else "safe", tuple(sorted(edits)),
-                  steps_added=len(before) + 1)
+                  steps_added=len(before) + 2)
     return out
 
 
@@ -322,23 +302,6 @@ def _flag_text(run: ScriptRun, end: int, flags: list[str]) -> str:
     mark = "`" if run.shell == "pwsh" else "\\"
     nl = newline(doc)
     return "".join(f" {mark}{nl}{indent}{flag}" for flag in flags)
-
-
-def _condition(step: Step) -> str | None:
-    found = step.get("condition")
-    if not found:
-        return None
-    value = getattr(found[0], "value", None)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return " ".join(value.split())
-
-
-def _script_lines(body: list[str], display: str, condition: str | None) -> list[str]:
-    lines = ["script: |", *[f"  {line}" for line in body], f"displayName: {yaml_scalar(display)}"]
-    if condition is not None:
-        lines.append(f"condition: {yaml_scalar(condition)}")
-    return lines
 
 
 def _cache_lines(ctx: Context, plan: _Plan, identity: bool, condition: str | None

@@ -1,5 +1,6 @@
-"""Turn a finding's situation into file edits: the Cache@2 step to insert, a script command
-rewritten in place, a Cache@2 path rewritten, a Cache@2 step moved.
+"""Edits the cache-wiring fixes share: the Cache@2 step to insert (LL201), a Cache@2 path
+spelled from a known dir (LL202), a Cache@2 step moved (LL203). The LL101 rewrite lives in
+:mod:`layerlint.fixes.inplace`.
 
 Everything returns ``None`` when it cannot produce an edit it is sure of (Windows pools,
 unusual layouts, values it cannot know); the rule then reports without a fix.
@@ -12,12 +13,9 @@ from pathlib import Path
 
 from layerlint.document import Document, Node
 from layerlint.finding import Edit
-from layerlint.fixes.buildx import ScriptEdit, rewrite
 from layerlint.fixes.cache_step import CACHE_ROOT, cache_step_lines, dockerfile_segment, slug
 from layerlint.fixes.yamltext import item_slot, line_start, newline, render_step
-from layerlint.pipeline.model import Job
 from layerlint.pipeline.paths import SOURCES, DirPath
-from layerlint.pipeline.scripts import inline_script
 from layerlint.timeline import Build, Timeline
 
 
@@ -70,45 +68,6 @@ def dockerfile_of(build: Build, root: Path | None) -> str | None:
     if context is None or context == "-" or "://" in context:
         return None
     return dockerfile_segment(f"{context}/Dockerfile", root)
-
-
-def script_fix(build: Build, job: Job, cache_dir: str) -> list[Edit] | None:
-    """File edits that rewrite ``build``'s command in its script."""
-    if build.docker is None or job.pool.os == "windows":
-        return None
-    script = inline_script(build.step, job.pool)
-    if script is None or script.scope.doc is not build.doc:
-        return None
-    value: str = script.node.value
-    edit = rewrite(value, build.docker, cache_dir, script.shell)
-    if edit is None:
-        return None
-    return _to_file(build.doc, script.node, value, edit)
-
-
-def _to_file(doc: Document, node: Node, value: str, edit: ScriptEdit) -> list[Edit] | None:
-    nl = newline(doc.text)
-    offsets = doc.scalar_offsets(node)
-    if getattr(node, "style", None) == "|":
-        start = offsets(edit.start)
-        end = offsets(edit.end - 1) + 1
-        indent = " " * (start - line_start(doc.text, start))
-        text = edit.text.replace("\n", nl + indent)
-        return [Edit(start, end, text)]
-    new_value = value[:edit.start] + edit.text + value[edit.end:]
-    if new_value[:1] in (" ", "\t", "\n"):
-        return None  # a block scalar would need an indentation indicator
-    start, end = int(node.start_mark.index), int(node.end_mark.index)
-    ls = line_start(doc.text, start)
-    prefix = doc.text[ls:start]
-    key_col = len(prefix) - len(prefix.lstrip(" -"))
-    indent = " " * (key_col + 2)
-    header = "|" if new_value.endswith("\n") else "|-"
-    lines = new_value[:-1].split("\n") if new_value.endswith("\n") else new_value.split("\n")
-    text = header + "".join(nl + (indent + line if line else "") for line in lines)
-    if end < len(doc.text) and doc.text[end - 1:end] == "\n":
-        text += nl  # the old span (a folded block) ended with its line break
-    return [Edit(start, end, text)]
 
 
 def cache_dir(image: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from layerlint._record import Record
 from layerlint.finding import Edit, Fix
-from layerlint.fixes.buildx import BUILDER
+from layerlint.fixes.around_step import BUILDER
 from layerlint.fixes.cache_step import CACHE_ROOT, JOB_IDENTITY
 from layerlint.fixes.plan import dockerfile_of, image_slug
 from layerlint.fixes.yamltext import item_slot, newline, render_step, yaml_scalar
