@@ -11,7 +11,7 @@ A job's steps run in order in one workspace (and, for Docker, against one daemon
   earlier in the script) override both;
 * whether a ``docker buildx create --name NAME`` is guarded against NAME existing already
   (rules.md, "Guards (LL402)");
-* what runs after a command in its script (cache dir rotation: ``timeline._rotated``).
+* what runs after a command in its script (cache dir rotation: ``timeline._Moves``).
 
 Rules query :class:`JobState`; they never re-scan scripts.
 """

@@ -31,8 +31,11 @@ class RepoFiles:
             "$(") else relative
         if "$" in rel or "*" in rel:
             return None
-        path = (base / rel).resolve()
-        return path if path.is_relative_to(self.root) and path.is_file() else None
+        try:
+            path = (base / rel).resolve()
+            return path if path.is_relative_to(self.root) and path.is_file() else None
+        except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+            return None
 
     def _compose_file(self, file: str | None, cwd: DirPath) -> Document | None:
         """The compose file a build reads (``file``, else the default names in ``cwd``),

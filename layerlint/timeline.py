@@ -8,6 +8,8 @@ they never re-scan scripts.
 
 from __future__ import annotations
 
+import bisect
+import weakref
 from collections.abc import Callable
 
 from layerlint.pipeline.model import Job, Step
@@ -72,16 +74,20 @@ def _rotated_later(timeline: Timeline) -> None:
     """Follow an exported cache dir through ``mv``/``cp`` in later script steps of the job
     (the fixed form rotates ``DIR-new`` into ``DIR`` in a step of its own)."""
     variables = timeline.job.variables
+    moves: list[tuple[int, _Moves, Callable[[str], str], dict[str, str]]] | None = None
     for build in timeline.builds:
         for n, ref in enumerate(build.exports):
             if ref.dir is None or ref.written_dir is None or ref.dir is not ref.written_dir:
                 continue  # not local, or already moved within its own script
+            if moves is None:  # each script's mv/cp, indexed once per job
+                moves = [(run.index, _Moves(run.commands), run.substitute, run.step.env())
+                         for run in timeline.scripts]
+                moves = [m for m in moves if m[1].moves]
             final = ref.dir
-            for run in timeline.scripts:
-                if run.index <= build.index:
+            for index, script_moves, substitute, env in moves:
+                if index <= build.index:
                     continue
-                final = _rotated(final, run.commands, run.substitute, variables, SOURCES_DIR,
-                                 run.step.env())
+                final = script_moves.follow(final, -1, substitute, variables, SOURCES_DIR, env)
             if final is not ref.dir:
                 build.exports[n] = CacheRef(ref.spec, ref.direction, final, ref.written_dir)
 
@@ -115,6 +121,7 @@ def _script_builds(step: Step, index: int, job: Job, script: Script,
     run = ScriptRun(step, index, doc, script.node, text, script.shell, commands, offset, sub)
     timeline.scripts.append(run)
     builds: list[Build] = []
+    moves: _Moves | None = None  # the script's mv/cp, indexed once
     for i, cmd in enumerate(commands):
         if not cmd.words:
             continue
@@ -137,7 +144,9 @@ def _script_builds(step: Step, index: int, job: Job, script: Script,
             build.imports.append(CacheRef(spec, "from", d))
         for spec in parsed.cache_to:
             d = _spec_dir(spec, "dest", sub, variables, cwd, env)
-            final = _rotated(d, commands[i + 1:], sub, variables, cwd, env) if d else None
+            if moves is None:
+                moves = _Moves(commands)
+            final = moves.follow(d, i, sub, variables, cwd, env) if d else None
             build.exports.append(CacheRef(spec, "to", final, d))
         if parsed.compose and compose_cache is not None:
             files = parsed.files[0].value if parsed.files else None
@@ -156,23 +165,51 @@ def _spec_dir(spec: CacheSpec, key: str, sub: Callable[[str], str],
     return directory(sub(value), variables, cwd, env)
 
 
-def _rotated(dest: DirPath, later: list[Command], sub: Callable[[str], str],
-             variables: dict[str, str], cwd: DirPath, env: dict[str, str]) -> DirPath:
-    """Where an exported cache dir ends up after ``mv``/``cp`` later in the same script."""
-    current = dest
-    for cmd in later:
-        words = [w.value for w in cmd.words]
-        if words and words[0] == "sudo":
-            words = words[1:]
-        if not words or words[0] not in ("mv", "cp", "Move-Item", "Copy-Item", "move", "rsync"):
-            continue
-        args = [w for w in words[1:] if not w.startswith("-")]
-        if len(args) != 2:
-            continue
-        src = directory(sub(args[0]), variables, cwd, env)
-        if src.same(current):
-            current = directory(sub(args[1]), variables, cwd, env)
-    return current
+_MOVES = frozenset({"mv", "cp", "Move-Item", "Copy-Item", "move", "rsync"})
+
+
+def _move_args(cmd: Command) -> tuple[str, str] | None:
+    """``(source, target)`` of a ``mv``/``cp`` (``sudo`` allowed) with two operands."""
+    words = cmd.words
+    first = 1 if words and words[0].value == "sudo" else 0
+    if len(words) <= first or words[first].value not in _MOVES:
+        return None
+    args = [w.value for w in words[first + 1:] if not w.value.startswith("-")]
+    return (args[0], args[1]) if len(args) == 2 else None
+
+
+class _Moves:
+    """The ``mv``/``cp`` commands of a script, indexed by the directory they move (per
+    working directory), so that following an exported dir through them costs a lookup
+    per hop instead of a scan: a script of thousands of builds and moves stays linear."""
+
+    def __init__(self, commands: list[Command]) -> None:
+        self.moves = [(j, args) for j, c in enumerate(commands)
+                      if (args := _move_args(c)) is not None]
+        self._index: dict[str, dict[str, list[tuple[int, str]]]] = {}
+
+    def follow(self, dest: DirPath, after: int, sub: Callable[[str], str],
+               variables: dict[str, str], cwd: DirPath, env: dict[str, str]) -> DirPath:
+        """Where ``dest`` ends up after the moves at positions greater than ``after``."""
+        if not self.moves:
+            return dest
+        index = self._index.get(cwd.key)
+        if index is None:
+            index = self._index[cwd.key] = {}
+            for j, (src, target) in self.moves:
+                key = directory(sub(src), variables, cwd, env).key
+                index.setdefault(key, []).append((j, target))
+        current, pos = dest, after
+        for _ in range(len(self.moves)):
+            hops = index.get(current.key)
+            if not hops:
+                break
+            k = bisect.bisect_right(hops, (pos, "\uffff"))
+            if k == len(hops):
+                break
+            pos, target = hops[k]
+            current = directory(sub(target), variables, cwd, env)
+        return current
 
 
 # -- tasks ------------------------------------------------------------------------------
@@ -269,20 +306,34 @@ def primary_dir(build: Build) -> DirPath | None:
     return None
 
 
+_CACHE_INDEX: weakref.WeakKeyDictionary[
+    Timeline, tuple[dict[str, list[CacheTask]], set[str], bool]] = weakref.WeakKeyDictionary()
+
+
 def caches_for(timeline: Timeline, path: DirPath) -> tuple[list[CacheTask], bool]:
     """Cache@2 steps whose ``path`` is ``path``, and whether any comparison was undecidable
     (a value the linter cannot know: then rules say nothing)."""
-    matches: list[CacheTask] = []
-    unknown = False
-    for cache in timeline.caches:
-        if cache.path is None:
-            unknown = True
-            continue
-        same = cache.path.same(path)
-        if same is None:
-            unknown = True
-        elif same:
-            matches.append(cache)
+    index = _CACHE_INDEX.get(timeline)
+    if index is None:  # once per job: thousands of builds and Cache@2 steps stay linear
+        by_key: dict[str, list[CacheTask]] = {}
+        unknown_keys: set[str] = set()
+        no_path = False
+        for cache in timeline.caches:
+            if cache.path is None:
+                no_path = True
+                continue
+            by_key.setdefault(cache.path.key, []).append(cache)
+            if not cache.path.known:
+                unknown_keys.add(cache.path.key)
+        index = _CACHE_INDEX[timeline] = (by_key, unknown_keys, no_path)
+    by_key, unknown_keys, no_path = index
+    matches = list(by_key.get(path.key, []))
+    # DirPath.same: equal keys are the same dir; otherwise undecidable when either side
+    # is not known
+    if path.known:
+        unknown = no_path or bool(unknown_keys - {path.key})
+    else:
+        unknown = no_path or any(key != path.key for key in by_key)
     return matches, unknown
 
 

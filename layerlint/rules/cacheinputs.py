@@ -5,6 +5,7 @@ the file that holds it, the text with template parameters substituted, and its s
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 
 from layerlint._record import Record
@@ -88,14 +89,24 @@ def cache_inputs(timeline: Timeline) -> Iterator[CacheInputs]:
                           _scalar(step.input("restoreKeys")))
 
 
+_KEYS: weakref.WeakKeyDictionary[Timeline, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _local_keys(timeline: Timeline) -> frozenset[str]:
+    """The keys of every local cache dir the job's builds use, computed once per job."""
+    keys = _KEYS.get(timeline)
+    if keys is None:
+        keys = _KEYS[timeline] = frozenset(
+            d.key for b in timeline.builds for d in b.local_dirs)
+    return keys
+
+
 def layer_cache(inputs: CacheInputs, timeline: Timeline) -> bool:
     """rules.md, "Key segments": a Cache@2 whose path is a buildx local cache dir of the
     job, or whose key or path names docker/buildx."""
     cache = inputs.cache
-    if cache.path is not None:
-        for build in timeline.builds:
-            if any(cache.path.same(d) for d in build.local_dirs):
-                return True
+    if cache.path is not None and cache.path.key in _local_keys(timeline):
+        return True  # DirPath.same is true exactly when the keys are equal
     text = f"{inputs.key.text if inputs.key else ''} "
     text += cache.path.written if cache.path else ""
     return any(w in text.lower() for w in ("docker", "buildx", "buildkit"))
