@@ -540,6 +540,9 @@ def many_builds(n: int, fmt: str = "text") -> tuple[float, float]:
                               capture_output=True, text=True, check=False,
                               env={**os.environ, "PYTHONPATH": str(ROOT)})
         seconds = time.perf_counter() - began
+    if "PEAK " not in done.stderr:
+        raise SystemExit(f"the {n}-build check failed (status {done.returncode}): "
+                         f"{done.stderr[-2000:]}")
     peak = int(done.stderr.rsplit("PEAK ", 1)[1].split()[0]) / 1024
     return seconds, peak
 
