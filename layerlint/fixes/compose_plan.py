@@ -31,13 +31,16 @@ from layerlint.fixes.around_step import BUILDER
 from layerlint.fixes.cache_step import CACHE_ROOT
 from layerlint.fixes.compose_command import Scan, flag_text, quote_set, replace_word, scan_command
 from layerlint.fixes.compose_file import Service, read_compose, repo_dockerfile
-from layerlint.fixes.platform import EarlierImages, step_os_reason
+from layerlint.fixes.platform import (
+    EarlierImages,
+    base_images,
+    dockerfile_args,
+    step_os_reason,
+)
 from layerlint.repo_files import RepoFiles
 from layerlint.rules.base import Context
 from layerlint.timeline import Build, Timeline
 
-_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
-_ARG = re.compile(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?", re.I | re.M)
 _VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}?")
 
 
@@ -233,30 +236,10 @@ def _local_base(ctx: Context, build: Build, chosen: list[Service], services: lis
                         "base image built by another service or an earlier step (a "
                         "docker-container builder cannot see the daemon's images)")
             continue
-        args: dict[str, str | None] = {m.group(1): m.group(2) for m in
-                                       _ARG.finditer(text.split("FROM", 1)[0])}
-        for k, v in s.args.items():
-            args[k] = v
-        stages: set[str] = set()
-        for m in _FROM.finditer(text):
-            image = m.group(1)
-            if m.group(2):
-                stages.add(m.group(2).lower())
-            unknown = False
-
-            def sub(v: re.Match[str], args: dict[str, str | None] = args) -> str:
-                nonlocal unknown
-                value = args.get(v.group(1))
-                if value is None:
-                    value = v.group(2)
-                if value is None:
-                    unknown = True
-                    return v.group(0)
-                return value
-
-            resolved, _ = _resolve(_VAR.sub(sub, image))
-            if resolved.lower() in stages or resolved.lower() == "scratch":
-                continue
+        args = dockerfile_args(text)
+        args.update(s.args)
+        for image, resolved, unknown in base_images(text, args,
+                                                    lambda t: _resolve(t)[0]):
             repo = _repo(resolved)
             other = names.get(repo) or names.get(repo.rsplit("/", 1)[-1])
             if other is not None and other != s.name:

@@ -19,6 +19,7 @@ form", "Rewriting inside an existing script").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 
 from layerlint._lazyre import lazy_re
 from layerlint.pipeline.model import Job, Step
@@ -93,7 +94,7 @@ def step_os_reason(build: Build, job: Job) -> str | None:
 # -- local base images --------------------------------------------------------------------
 _FROM = lazy_re(__name__, "_FROM", r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
 _ARG = lazy_re(__name__, "_ARG", r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?", re.I | re.M)
-_VAR = lazy_re(__name__, "_VAR", r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?")
+_VAR = lazy_re(__name__, "_VAR", r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}?")
 _MAKERS = {"load", "tag", "import", "commit"}
 
 
@@ -193,10 +194,33 @@ def local_base_reason(build: Build, images: EarlierImages, files: RepoFiles | No
     if images.opaque < where:
         return ("`docker load`/`import` earlier in the job may provide its base image, which "
                 "a docker-container builder cannot see")
-    args = {m.group(1): m.group(2) for m in _ARG.finditer(text.split("FROM", 1)[0])}
+    args = dockerfile_args(text)
     for word in docker.build_args:
         key, eq, value = word.value.partition("=")
         args[key] = value if eq else None
+    for written, image, unknown in base_images(text, args):
+        if unknown or "$" in image:
+            return (f"its base image `{written}` depends on a value the linter cannot "
+                    "know, and an earlier build of the job may provide it (a "
+                    "docker-container builder cannot see the daemon's images)")
+        if images.made_before(_repo(expand(image, images.variables)), where):
+            return (f"its base image `{image}` is built earlier in the same job and "
+                    "lives only in the daemon's store, which a docker-container builder "
+                    "cannot see (docker/buildx#159)")
+    return None
+
+
+def dockerfile_args(text: str) -> dict[str, str | None]:
+    """``ARG NAME[=default]`` declared before a Dockerfile's first ``FROM``."""
+    return {m.group(1): m.group(2) for m in _ARG.finditer(text.split("FROM", 1)[0])}
+
+
+def base_images(text: str, args: dict[str, str | None],
+                resolve: Callable[[str], str] | None = None
+                ) -> Iterator[tuple[str, str, bool]]:
+    """Each ``FROM`` image of a Dockerfile that is not an earlier stage or ``scratch``:
+    (as written, with ``args`` substituted and then ``resolve`` applied, whether a value
+    was unknown). Shared by the LL101 and compose fixes' local-base-image checks."""
     stages: set[str] = set()
     for m in _FROM.finditer(text):
         unknown = False
@@ -212,19 +236,13 @@ def local_base_reason(build: Build, images: EarlierImages, files: RepoFiles | No
             return value
 
         image = _VAR.sub(sub, m.group(1))
+        if resolve is not None:
+            image = resolve(image)
         if m.group(2):
             stages.add(m.group(2).lower())
         if image.lower() in stages or image.lower() == "scratch":
             continue
-        if unknown or "$" in image:
-            return (f"its base image `{m.group(1)}` depends on a value the linter cannot "
-                    "know, and an earlier build of the job may provide it (a "
-                    "docker-container builder cannot see the daemon's images)")
-        if images.made_before(_repo(expand(image, images.variables)), where):
-            return (f"its base image `{image}` is built earlier in the same job and "
-                    "lives only in the daemon's store, which a docker-container builder "
-                    "cannot see (docker/buildx#159)")
-    return None
+        yield m.group(1), image, unknown
 
 
 def _dockerfile_text(build: Build, files: RepoFiles | None) -> str | None:
